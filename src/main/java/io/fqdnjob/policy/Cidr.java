@@ -1,0 +1,83 @@
+package io.fqdnjob.policy;
+
+import com.google.common.net.InetAddresses;
+import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** An IPv4 or IPv6 network in CIDR notation; parsing never touches DNS. */
+public record Cidr(InetAddress network, int prefixLength) {
+
+  public Cidr {
+    int bits = network.getAddress().length * 8;
+    if (prefixLength < 0 || prefixLength > bits) {
+      throw new IllegalArgumentException(
+          "prefix length " + prefixLength + " out of range for " + network.getHostAddress());
+    }
+    network = mask(network, prefixLength);
+  }
+
+  /** Parses {@code ADDRESS/PREFIX} or a bare address (a host route). */
+  public static Cidr parse(String value) {
+    String trimmed = value.trim();
+    int slash = trimmed.indexOf('/');
+    String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
+    if (!InetAddresses.isInetAddress(address)) {
+      throw new IllegalArgumentException("not an IP address or CIDR: '" + value + "'");
+    }
+    InetAddress parsed = InetAddresses.forString(address);
+    int bits = parsed.getAddress().length * 8;
+    int prefix;
+    try {
+      prefix = slash < 0 ? bits : Integer.parseInt(trimmed.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("bad prefix length in '" + value + "'", e);
+    }
+    return new Cidr(parsed, prefix);
+  }
+
+  /** Returns the host route of {@code address}: {@code /32} or {@code /128}. */
+  public static Cidr host(InetAddress address) {
+    return new Cidr(address, address.getAddress().length * 8);
+  }
+
+  /** Returns whether {@code address} is in this network (families must match). */
+  public boolean contains(InetAddress address) {
+    if (address.getAddress().length != network.getAddress().length) {
+      return false;
+    }
+    return mask(address, prefixLength).equals(network);
+  }
+
+  public boolean isIpv4() {
+    return network instanceof Inet4Address;
+  }
+
+  /** Returns a number that orders networks of one family by address. */
+  BigInteger numeric() {
+    return new BigInteger(1, network.getAddress());
+  }
+
+  private static InetAddress mask(InetAddress address, int prefixLength) {
+    byte[] bytes = address.getAddress();
+    for (int i = 0; i < bytes.length; i++) {
+      int keep = Math.max(0, Math.min(8, prefixLength - i * 8));
+      bytes[i] &= (byte) (0xff << (8 - keep));
+    }
+    return byAddress(bytes);
+  }
+
+  static InetAddress byAddress(byte[] bytes) {
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bad address length " + bytes.length, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return InetAddresses.toAddrString(network) + "/" + prefixLength;
+  }
+}

@@ -1,0 +1,54 @@
+package io.fqdnjob.policy;
+
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Decides whether a resource needs a lookup in this run.
+ *
+ * <p>A resource is due when it was never looked up, when its spec changed since the last run
+ * ({@code metadata.generation} differs from {@code status.observedGeneration}), or when its TTL has
+ * passed. The slack lets a schedule with the same period as the TTL (a CronJob every minute, a 60 s
+ * TTL) find the resource due although the previous run started a little later than a whole period
+ * ago.
+ */
+public final class DueCheck {
+  private final Duration slack;
+  private final boolean force;
+
+  public DueCheck(Duration slack, boolean force) {
+    this.slack = Objects.requireNonNull(slack);
+    this.force = force;
+  }
+
+  /** Returns why {@code policy} is due at {@code now}, or {@code null} when it is not. */
+  public String dueReason(FqdnNetworkPolicy policy, Instant now) {
+    if (force) {
+      return "forced";
+    }
+    FqdnNetworkPolicyStatus status = policy.status();
+    if (status.latestLookupTime() == null) {
+      return "never looked up";
+    }
+    if (status.observedGeneration() == null || status.observedGeneration() != policy.generation()) {
+      return "spec changed (generation " + policy.generation() + ")";
+    }
+    if (!nextDue(policy).isAfter(now.plus(slack))) {
+      return "TTL passed";
+    }
+    return null;
+  }
+
+  public boolean isDue(FqdnNetworkPolicy policy, Instant now) {
+    return dueReason(policy, now) != null;
+  }
+
+  /** Returns when {@code policy} becomes due by its TTL; the epoch when it never ran. */
+  public static Instant nextDue(FqdnNetworkPolicy policy) {
+    Instant last = policy.status().latestLookupTime();
+    return last == null ? Instant.EPOCH : last.plus(policy.spec().ttl());
+  }
+}

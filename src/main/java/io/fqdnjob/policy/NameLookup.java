@@ -1,0 +1,25 @@
+package io.fqdnjob.policy;
+
+import io.fqdnjob.model.ResolveReason;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * The finished lookup of one name for one address family, as the retention rules see it.
+ *
+ * @param addresses the answer's addresses; empty unless {@code reason} is SUCCESS
+ * @param message a human description naming the server and what it answered
+ */
+public record NameLookup(ResolveReason reason, List<InetAddress> addresses, String message) {
+  public NameLookup {
+    addresses = List.copyOf(addresses);
+  }
+
+  public static NameLookup success(List<InetAddress> addresses, String message) {
+    return new NameLookup(ResolveReason.SUCCESS, addresses, message);
+  }
+
+  public static NameLookup failure(ResolveReason reason, String message) {
+    return new NameLookup(reason, List.of(), message);
+  }
+}

@@ -1,0 +1,150 @@
+package io.fqdnjob.policy;
+
+import com.google.gson.JsonObject;
+import io.fqdnjob.model.AddressFamily;
+import io.fqdnjob.model.Condition;
+import io.fqdnjob.model.EgressRule;
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.FqdnStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * What one run decided for one resource: the new status of each name, the NetworkPolicy to apply
+ * and the events to report. Computing it is pure; applying it is the caller's business, and the
+ * Ready condition follows from how the apply went ({@link #status}).
+ *
+ * @param names the status of each distinct name of the spec, in spec order
+ * @param networkPolicy the apply body of the generated NetworkPolicy
+ * @param appliedAddressCount distinct addresses in the NetworkPolicy
+ * @param totalAddressesCount distinct addresses known for the names, filtered ones included
+ * @param expiredAddresses per name, addresses dropped in this run because the retry window passed
+ * @param unfinishedNames names whose lookup did not finish; their previous status was kept
+ */
+public record ResourcePlan(
+    FqdnNetworkPolicy resource,
+    Instant now,
+    List<FqdnStatus> names,
+    JsonObject networkPolicy,
+    int appliedAddressCount,
+    int totalAddressesCount,
+    Map<String, List<String>> expiredAddresses,
+    List<String> unfinishedNames) {
+
+  /** Returns whether the NetworkPolicy allows no destination at all. */
+  public boolean deniesAll() {
+    return networkPolicy.getAsJsonObject("spec").getAsJsonArray("egress").isEmpty();
+  }
+
+  /**
+   * Returns the plan of {@code resource}.
+   *
+   * @param lookups for a name as written in the spec, its finished lookups by family
+   */
+  public static ResourcePlan compute(
+      FqdnNetworkPolicy resource,
+      Function<String, Map<AddressFamily, NameLookup>> lookups,
+      AddressFilter filter,
+      Instant now) {
+    Set<AddressFamily> asked = AddressFamily.of(resource.spec().enabledNetworkType());
+    Map<String, FqdnStatus> names = new LinkedHashMap<>();
+    Map<String, List<String>> expired = new LinkedHashMap<>();
+    List<String> unfinished = new ArrayList<>();
+    for (EgressRule rule : resource.spec().egress()) {
+      for (String fqdn : rule.toFqdns()) {
+        if (names.containsKey(fqdn)) {
+          continue;
+        }
+        FqdnStatus previous = resource.status().fqdn(fqdn).orElse(null);
+        Retention.Outcome outcome =
+            Retention.next(
+                fqdn, previous, asked, lookups.apply(fqdn), resource.spec().retryTimeout(), now);
+        if (!outcome.changed()) {
+          unfinished.add(fqdn);
+        }
+        if (outcome.status() != null) {
+          names.put(fqdn, outcome.status());
+        }
+        if (!outcome.expiredAddresses().isEmpty()) {
+          expired.put(fqdn, outcome.expiredAddresses());
+        }
+      }
+    }
+
+    Set<Cidr> known = new LinkedHashSet<>();
+    Set<Cidr> applied = new LinkedHashSet<>();
+    List<SortedSet<Cidr>> allowedPerRule = new ArrayList<>();
+    for (EgressRule rule : resource.spec().egress()) {
+      boolean blockPrivate = rule.blocksPrivate(resource.spec().blockPrivateIPs());
+      SortedSet<Cidr> allowed = new TreeSet<>(Addresses.ORDER);
+      for (String fqdn : rule.toFqdns()) {
+        FqdnStatus status = names.get(fqdn);
+        if (status == null) {
+          continue;
+        }
+        for (Cidr cidr : Addresses.parseAll(status.addresses())) {
+          known.add(cidr);
+          if (filter.allows(cidr, blockPrivate)) {
+            allowed.add(cidr);
+          }
+        }
+      }
+      applied.addAll(allowed);
+      allowedPerRule.add(allowed);
+    }
+    JsonObject body = NetworkPolicyRenderer.render(resource, allowedPerRule);
+    return new ResourcePlan(
+        resource,
+        now,
+        List.copyOf(names.values()),
+        body,
+        applied.size(),
+        known.size(),
+        expired,
+        unfinished);
+  }
+
+  /**
+   * Returns the status to write.
+   *
+   * @param failure why the NetworkPolicy could not be applied, or {@code null} when it was
+   */
+  public FqdnNetworkPolicyStatus status(String failure) {
+    FqdnNetworkPolicyStatus previous = resource.status();
+    long generation = resource.generation();
+    Condition ready;
+    if (failure != null) {
+      ready = Conditions.ready(false, Conditions.FAILED, failure, previous, generation, now);
+    } else if (deniesAll()) {
+      ready =
+          Conditions.ready(
+              true,
+              Conditions.EMPTY_RULES,
+              "Egress deny-all in effect: no name has an allowed address",
+              previous,
+              generation,
+              now);
+    } else {
+      ready =
+          Conditions.ready(
+              true,
+              Conditions.READY,
+              "NetworkPolicy allows " + appliedAddressCount + " addresses",
+              previous,
+              generation,
+              now);
+    }
+    Condition resolve = Conditions.resolve(names, previous, generation, now);
+    return new FqdnNetworkPolicyStatus(
+        List.of(ready, resolve), names, appliedAddressCount, totalAddressesCount, now, generation);
+  }
+}
