@@ -1,10 +1,57 @@
 package io.fqdnjob.cli;
 
+import io.fqdnjob.kube.ConfigurationException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
 /** Entry point of the {@code fqdn-job} command. */
-public final class Main {
-  private Main() {}
+@Command(
+    name = "fqdn-job",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = {
+      "Keeps Kubernetes NetworkPolicies in step with the addresses of DNS names, one run at a time.",
+      "",
+      "Reads fqdn custom resources (fqdnnetworkpolicies.fqdn.konsole.is, the CRD of"
+          + " fqdn-controller), resolves their names, and server-side-applies a standard"
+          + " networking.k8s.io/v1 NetworkPolicy for each, then exits. Run it from a CronJob, or"
+          + " with 'run --loop' for TTLs under a minute."
+    },
+    subcommands = {RunCommand.class, RenderCommand.class, ResolveCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:the run completed (DNS failures are reported in status, not here)",
+      "1:some resources could not be written after retries",
+      "2:usage or configuration error"
+    })
+public final class Main implements Runnable {
+  /** Exit code of a usage or configuration error. */
+  public static final int EXIT_CONFIG = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  /** Returns the configured command line, shared by {@link #main} and tests. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExitCodeExceptionMapper(
+        e -> e instanceof ConfigurationException ? EXIT_CONFIG : 1);
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (e instanceof ConfigurationException) {
+            commandLine.getErr().println("fqdn-job: " + e.getMessage());
+            return EXIT_CONFIG;
+          }
+          throw e;
+        });
+    return cli;
+  }
 
   public static void main(String[] args) {
-    System.exit(0);
+    System.exit(commandLine().execute(args));
   }
 }

@@ -147,7 +147,7 @@ public final class FqdnNetworkPolicyCodec {
    * Returns the status held by {@code status}. The status is the job's own memory, so damage in it
    * is forgiven: an unreadable entry is skipped rather than failing the resource.
    */
-  static FqdnNetworkPolicyStatus readStatus(JsonObject status) {
+  public static FqdnNetworkPolicyStatus readStatus(JsonObject status) {
     List<Condition> conditions = new ArrayList<>();
     for (JsonElement element : arrayOrEmpty(status, "conditions")) {
       if (!element.isJsonObject()) {

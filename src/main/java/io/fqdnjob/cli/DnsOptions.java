@@ -1,0 +1,64 @@
+package io.fqdnjob.cli;
+
+import com.google.common.net.HostAndPort;
+import com.google.common.net.InetAddresses;
+import io.fqdnjob.dns.DnsResolver;
+import io.fqdnjob.kube.ConfigurationException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** DNS options shared by the commands that resolve names. */
+final class DnsOptions {
+  @Option(
+      names = "--dns-server",
+      paramLabel = "HOST[:PORT]",
+      description = {
+        "DNS server to query (repeatable; tried in order, the next one on timeout or server"
+            + " failure). An IP address, IPv6 in brackets with a port: [2001:db8::53]:53.",
+        "Default: the nameservers of /etc/resolv.conf."
+      })
+  List<String> servers = new ArrayList<>();
+
+  @Option(
+      names = "--dns-concurrency",
+      paramLabel = "N",
+      defaultValue = "32",
+      description = "Lookups in flight at once (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  /** Returns a resolver for these options; the caller closes it. */
+  DnsResolver resolver() throws ConfigurationException {
+    DnsResolver.Config config;
+    try {
+      config =
+          servers.isEmpty()
+              ? DnsResolver.Config.systemDefaults()
+              : DnsResolver.Config.of(parseServers(servers));
+      return new DnsResolver(config.withMaxInFlight(concurrency));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--dns-server / --dns-concurrency: " + e.getMessage(), e);
+    }
+  }
+
+  static List<InetSocketAddress> parseServers(List<String> values) throws ConfigurationException {
+    List<InetSocketAddress> result = new ArrayList<>();
+    for (String value : values) {
+      HostAndPort hostAndPort;
+      try {
+        hostAndPort = HostAndPort.fromString(value.trim()).withDefaultPort(53);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException("--dns-server '" + value + "': " + e.getMessage(), e);
+      }
+      if (!InetAddresses.isInetAddress(hostAndPort.getHost())) {
+        throw new ConfigurationException(
+            "--dns-server '" + value + "': must be an IP address, not a host name");
+      }
+      result.add(
+          new InetSocketAddress(
+              InetAddresses.forString(hostAndPort.getHost()), hostAndPort.getPort()));
+    }
+    return result;
+  }
+}

@@ -1,0 +1,294 @@
+package io.fqdnjob.job;
+
+import com.google.gson.JsonObject;
+import io.fqdnjob.dns.DnsResolver;
+import io.fqdnjob.dns.LookupKey;
+import io.fqdnjob.dns.LookupResult;
+import io.fqdnjob.kube.ApiRetry;
+import io.fqdnjob.kube.EventRecorder;
+import io.fqdnjob.kube.FqdnPolicyStore;
+import io.fqdnjob.kube.ListedResource;
+import io.fqdnjob.kube.NetworkPolicyStore;
+import io.fqdnjob.kube.Scope;
+import io.fqdnjob.model.Condition;
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicyCodec;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.ResourceId;
+import io.fqdnjob.policy.AddressFilter;
+import io.fqdnjob.policy.Conditions;
+import io.fqdnjob.policy.DueCheck;
+import io.fqdnjob.policy.ResourcePlan;
+import io.kubernetes.client.openapi.ApiException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run: list the resources, decide which are due, resolve their names once each, rebuild each
+ * status from the previous one, apply the NetworkPolicies and the statuses, and report.
+ */
+public final class RunJob {
+  private static final Logger LOG = LoggerFactory.getLogger(RunJob.class);
+
+  /**
+   * How a run behaves.
+   *
+   * @param deadline when lookups still running are abandoned; resources that depend on them are
+   *     left untouched
+   * @param dryRun send every write as a server-side dry run and print what would change
+   */
+  public record Options(
+      Scope scope,
+      Duration dueSlack,
+      boolean force,
+      boolean dryRun,
+      int apiConcurrency,
+      Instant deadline) {}
+
+  private final FqdnPolicyStore policies;
+  private final NetworkPolicyStore networkPolicies;
+  private final EventRecorder events;
+  private final DnsResolver resolver;
+  private final AddressFilter filter;
+  private final Clock clock;
+  private final Options options;
+  private final PrintStream out;
+
+  private final AtomicInteger applied = new AtomicInteger();
+  private final AtomicInteger unchanged = new AtomicInteger();
+  private final AtomicInteger failed = new AtomicInteger();
+  private final AtomicInteger conflicts = new AtomicInteger();
+  private final AtomicInteger abandoned = new AtomicInteger();
+  private final AtomicInteger networkPolicyWrites = new AtomicInteger();
+  private final AtomicInteger statusWrites = new AtomicInteger();
+
+  public RunJob(
+      FqdnPolicyStore policies,
+      NetworkPolicyStore networkPolicies,
+      EventRecorder events,
+      DnsResolver resolver,
+      AddressFilter filter,
+      Clock clock,
+      Options options,
+      PrintStream out) {
+    this.policies = policies;
+    this.networkPolicies = networkPolicies;
+    this.events = events;
+    this.resolver = resolver;
+    this.filter = filter;
+    this.clock = clock;
+    this.options = options;
+    this.out = out;
+  }
+
+  /** Runs once and returns the counts; throws only when the resources cannot be listed. */
+  public RunSummary run() throws ApiException, InterruptedException {
+    Instant started = clock.instant();
+    List<ListedResource> listed = policies.list(options.scope());
+    Map<ResourceId, JsonObject> live = networkPolicies.list(options.scope());
+
+    Instant now = clock.instant();
+    DueCheck dueCheck = new DueCheck(options.dueSlack(), options.force());
+    List<FqdnNetworkPolicy> due = new ArrayList<>();
+    List<ListedResource> invalid = new ArrayList<>();
+    for (ListedResource resource : listed) {
+      if (resource.problem() != null) {
+        invalid.add(resource);
+      } else if (dueCheck.isDue(resource.policy(), now)) {
+        due.add(resource.policy());
+      }
+    }
+    LOG.info("{} resources listed, {} due, {} invalid", listed.size(), due.size(), invalid.size());
+
+    Map<LookupKey, Duration> wanted = NameLookups.collect(due);
+    Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, options.deadline());
+    if (results.size() < wanted.size()) {
+      LOG.warn(
+          "{} of {} lookups did not finish before the run was cut short; resources that need them"
+              + " are left untouched",
+          wanted.size() - results.size(),
+          wanted.size());
+    }
+
+    Instant resolvedAt = clock.instant();
+    ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
+    try {
+      List<Future<?>> work = new ArrayList<>();
+      for (FqdnNetworkPolicy policy : due) {
+        work.add(api.submit(() -> process(policy, results, live.get(policy.id()), resolvedAt)));
+      }
+      for (ListedResource resource : invalid) {
+        work.add(api.submit(() -> reportInvalid(resource, resolvedAt)));
+      }
+      for (Future<?> future : work) {
+        try {
+          future.get();
+        } catch (ExecutionException e) {
+          failed.incrementAndGet();
+          LOG.error("unexpected failure while processing a resource", e.getCause());
+        }
+      }
+    } finally {
+      api.shutdownNow();
+    }
+
+    return new RunSummary(
+        listed.size(),
+        due.size(),
+        applied.get(),
+        unchanged.get(),
+        failed.get(),
+        conflicts.get(),
+        invalid.size(),
+        abandoned.get(),
+        wanted.size(),
+        resolver.queriesSent(),
+        networkPolicyWrites.get(),
+        statusWrites.get(),
+        Duration.between(started, clock.instant()));
+  }
+
+  private void process(
+      FqdnNetworkPolicy policy,
+      Map<LookupKey, LookupResult> results,
+      JsonObject liveNetworkPolicy,
+      Instant now) {
+    ResourcePlan plan =
+        ResourcePlan.compute(
+            policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
+    if (!plan.unfinishedNames().isEmpty()) {
+      abandoned.incrementAndGet();
+      LOG.info("{}: left untouched, lookups unfinished for {}", policy.id(), plan.unfinishedNames());
+      return;
+    }
+    ResourceId id = policy.id();
+    String failure = null;
+    if (liveNetworkPolicy != null
+        && !NetworkPolicyStore.isControlledBy(liveNetworkPolicy, policy.uid())) {
+      conflicts.incrementAndGet();
+      failure =
+          "NetworkPolicy "
+              + id
+              + " already exists and is "
+              + NetworkPolicyStore.describeController(liveNetworkPolicy)
+              + "; it is left alone. Rename this resource or remove that NetworkPolicy.";
+      if (isNewReadyMessage(policy.status(), failure)) {
+        events.record(id, policy.uid(), EventRecorder.Type.Warning, "OwnershipConflict", failure);
+      }
+    } else if (liveNetworkPolicy != null
+        && NetworkPolicyStore.matches(liveNetworkPolicy, plan.networkPolicy())) {
+      unchanged.incrementAndGet();
+    } else {
+      boolean create = liveNetworkPolicy == null;
+      try {
+        networkPolicyWrites.incrementAndGet();
+        networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
+        applied.incrementAndGet();
+        String verb = create ? "Created" : "Updated";
+        String message =
+            verb
+                + " NetworkPolicy "
+                + id
+                + (plan.deniesAll()
+                    ? ": deny-all egress, no name has an allowed address"
+                    : " allowing " + plan.appliedAddressCount() + " addresses");
+        if (options.dryRun()) {
+          out.println("would " + (create ? "create" : "update") + " networkpolicy " + id);
+          out.println(plan.networkPolicy());
+        } else {
+          events.record(id, policy.uid(), EventRecorder.Type.Normal, verb, message);
+        }
+      } catch (ApiException e) {
+        failed.incrementAndGet();
+        failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
+        LOG.error("{}: {}", id, failure);
+        if (!options.dryRun()) {
+          events.record(id, policy.uid(), EventRecorder.Type.Warning, "ApplyFailed", failure);
+        }
+      }
+    }
+    if (!options.dryRun()) {
+      plan.expiredAddresses()
+          .forEach(
+              (fqdn, addresses) ->
+                  events.record(
+                      id,
+                      policy.uid(),
+                      EventRecorder.Type.Warning,
+                      "AddressesExpired",
+                      addresses.size()
+                          + " addresses of "
+                          + fqdn
+                          + " removed: no successful lookup within retryTimeoutSeconds="
+                          + policy.spec().retryTimeoutSeconds()));
+    }
+    writeStatus(id, plan.status(failure));
+  }
+
+  private void reportInvalid(ListedResource resource, Instant now) {
+    FqdnNetworkPolicyStatus previous =
+        resource.raw().has("status") && resource.raw().get("status").isJsonObject()
+            ? FqdnNetworkPolicyCodec.readStatus(resource.raw().getAsJsonObject("status"))
+            : FqdnNetworkPolicyStatus.EMPTY;
+    String message = "invalid resource: " + resource.problem().getMessage();
+    Optional<Condition> ready = previous.condition(Condition.READY);
+    if (ready.isPresent()
+        && Objects.equals(ready.get().message(), message)
+        && Objects.equals(previous.observedGeneration(), resource.generation())) {
+      return; // Already reported; writing again would change nothing.
+    }
+    LOG.warn("{}: {}", resource.id(), message);
+    Condition readyCondition =
+        Conditions.ready(false, Conditions.FAILED, message, previous, resource.generation(), now);
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(readyCondition);
+    previous.condition(Condition.RESOLVE).ifPresent(conditions::add);
+    writeStatus(
+        resource.id(),
+        new FqdnNetworkPolicyStatus(
+            conditions,
+            previous.fqdns(),
+            previous.appliedAddressCount(),
+            previous.totalAddressesCount(),
+            previous.latestLookupTime(),
+            resource.generation()));
+  }
+
+  private void writeStatus(ResourceId id, FqdnNetworkPolicyStatus status) {
+    try {
+      statusWrites.incrementAndGet();
+      policies.applyStatus(id, status, options.dryRun());
+      if (options.dryRun()) {
+        out.println("would write status of " + id);
+      }
+    } catch (ApiException e) {
+      if (e.getCode() == 404) {
+        LOG.info("{}: deleted during the run", id);
+        return;
+      }
+      failed.incrementAndGet();
+      LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
+    }
+  }
+
+  private static boolean isNewReadyMessage(FqdnNetworkPolicyStatus previous, String message) {
+    return previous
+        .condition(Condition.READY)
+        .map(c -> !Objects.equals(c.message(), message))
+        .orElse(true);
+  }
+}

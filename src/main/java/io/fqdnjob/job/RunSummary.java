@@ -1,0 +1,60 @@
+package io.fqdnjob.job;
+
+import java.time.Duration;
+
+/**
+ * Counts of one run, printed as its last log line.
+ *
+ * @param listed resources read
+ * @param due resources processed in this run
+ * @param applied due resources whose NetworkPolicy was created or updated
+ * @param unchanged due resources whose NetworkPolicy already matched
+ * @param failed resources that could not be written after retries (exit code 1)
+ * @param conflicts due resources whose NetworkPolicy name is taken by an object they do not control
+ * @param invalid resources whose spec cannot be used
+ * @param abandoned due resources left untouched because their lookups did not finish
+ * @param uniqueNames distinct (name, record type) lookups
+ * @param queries DNS messages sent
+ * @param networkPolicyWrites NetworkPolicy applies sent
+ * @param statusWrites status applies sent
+ */
+public record RunSummary(
+    int listed,
+    int due,
+    int applied,
+    int unchanged,
+    int failed,
+    int conflicts,
+    int invalid,
+    int abandoned,
+    int uniqueNames,
+    long queries,
+    int networkPolicyWrites,
+    int statusWrites,
+    Duration duration) {
+
+  /** Returns the process exit code for this run: 1 when some resource could not be written. */
+  public int exitCode() {
+    return failed > 0 ? 1 : 0;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d invalid=%d abandoned=%d"
+            + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs",
+        listed,
+        due,
+        applied,
+        unchanged,
+        failed,
+        conflicts,
+        invalid,
+        abandoned,
+        uniqueNames,
+        queries,
+        networkPolicyWrites,
+        statusWrites,
+        duration.toMillis() / 1000.0);
+  }
+}

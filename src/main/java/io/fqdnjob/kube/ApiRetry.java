@@ -1,0 +1,118 @@
+package io.fqdnjob.kube;
+
+import io.kubernetes.client.openapi.ApiException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Retries API calls that failed for reasons that usually pass: throttling (429), server errors
+ * (500, 502, 503, 504) and transport errors such as timeouts. Backoff is exponential with jitter
+ * and honours {@code Retry-After}; the number of attempts is bounded.
+ */
+public final class ApiRetry {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiRetry.class);
+
+  /** An API call. */
+  @FunctionalInterface
+  public interface Call<T> {
+    T run() throws ApiException;
+  }
+
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+
+  public ApiRetry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    this.maxAttempts = maxAttempts;
+    this.initialBackoff = initialBackoff;
+    this.maxBackoff = maxBackoff;
+  }
+
+  /** Five attempts, from 200 ms up to 5 s apart. */
+  public static ApiRetry standard() {
+    return new ApiRetry(5, Duration.ofMillis(200), Duration.ofSeconds(5));
+  }
+
+  /** Returns whether a failure with this exception is worth another attempt. */
+  public static boolean isRetryable(ApiException e) {
+    int code = e.getCode();
+    return code == 0 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+  }
+
+  /** Runs {@code call}, retrying retryable failures; {@code what} names the call in logs. */
+  public <T> T call(String what, Call<T> call) throws ApiException {
+    Duration backoff = initialBackoff;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return call.run();
+      } catch (ApiException e) {
+        if (!isRetryable(e) || attempt >= maxAttempts) {
+          throw e;
+        }
+        Duration wait = retryAfter(e);
+        if (wait == null) {
+          long jittered = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
+          wait = Duration.ofMillis(jittered);
+        }
+        LOG.debug("{} failed with {} (attempt {}), retrying in {} ms", what, describe(e), attempt, wait.toMillis());
+        sleep(wait);
+        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  /** Returns a short description of an API failure: code and the server's message. */
+  public static String describe(ApiException e) {
+    if (e.getCode() == 0) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+    String body = e.getResponseBody();
+    String message = null;
+    if (body != null && body.startsWith("{")) {
+      try {
+        var json = com.google.gson.JsonParser.parseString(body).getAsJsonObject();
+        if (json.has("message")) {
+          message = json.get("message").getAsString();
+        }
+      } catch (RuntimeException ignored) {
+        // Not a Status object; fall back to the raw body.
+      }
+    }
+    if (message == null) {
+      message = body == null || body.isBlank() ? e.getMessage() : body.strip();
+    }
+    return "HTTP " + e.getCode() + ": " + message;
+  }
+
+  private Duration retryAfter(ApiException e) {
+    Map<String, List<String>> headers = e.getResponseHeaders();
+    if (headers == null) {
+      return null;
+    }
+    for (var entry : headers.entrySet()) {
+      if ("retry-after".equalsIgnoreCase(entry.getKey()) && !entry.getValue().isEmpty()) {
+        try {
+          long seconds = Long.parseLong(entry.getValue().get(0).trim());
+          return Duration.ofSeconds(Math.min(seconds, maxBackoff.toSeconds() * 2));
+        } catch (NumberFormatException ignored) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void sleep(Duration wait) throws ApiException {
+    try {
+      Thread.sleep(wait.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException("interrupted while waiting to retry", e, 0, null);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.fqdnjob.kube;
+
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.ResourceId;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1EventSource;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes Events on fqdn resources, synchronously: a batch job that queued them on a background
+ * thread would lose whatever was still queued when it exits.
+ */
+public final class EventRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+
+  /** Event type. */
+  public enum Type {
+    Normal,
+    Warning
+  }
+
+  private final CoreV1Api api;
+  private final ApiRetry retry;
+  private final String instance;
+
+  public EventRecorder(ApiClient client, ApiRetry retry, String instance) {
+    this.api = new CoreV1Api(client);
+    this.retry = retry;
+    this.instance = instance;
+  }
+
+  /**
+   * Records an event on the resource. A failure to record is logged, not thrown: events are
+   * advisory and must not fail a run whose writes succeeded.
+   */
+  public void record(ResourceId id, String uid, Type type, String reason, String message) {
+    OffsetDateTime now = OffsetDateTime.ofInstant(Instant.now(), ZoneOffset.UTC);
+    CoreV1Event event =
+        new CoreV1Event()
+            .metadata(
+                new V1ObjectMeta()
+                    .namespace(id.namespace())
+                    .name(
+                        id.name()
+                            + "."
+                            + Long.toHexString(System.currentTimeMillis())
+                            + String.format(Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(0x10000))))
+            .involvedObject(
+                new V1ObjectReference()
+                    .apiVersion(FqdnNetworkPolicy.API_VERSION)
+                    .kind(FqdnNetworkPolicy.KIND)
+                    .namespace(id.namespace())
+                    .name(id.name())
+                    .uid(uid))
+            .type(type.name())
+            .reason(reason)
+            .message(message.length() > 1024 ? message.substring(0, 1021) + "..." : message)
+            .source(new V1EventSource().component(FqdnPolicyStore.FIELD_MANAGER))
+            .reportingComponent(FqdnPolicyStore.FIELD_MANAGER)
+            .reportingInstance(instance)
+            .firstTimestamp(now)
+            .lastTimestamp(now)
+            .count(1);
+    try {
+      retry.call(
+          "create event on " + id,
+          () -> api.createNamespacedEvent(id.namespace(), event).execute());
+    } catch (ApiException e) {
+      LOG.warn("could not record event {} on {}: {}", reason, id, ApiRetry.describe(e));
+    }
+  }
+}

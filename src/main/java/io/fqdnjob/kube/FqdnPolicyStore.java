@@ -1,0 +1,174 @@
+package io.fqdnjob.kube;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicyCodec;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.InvalidResourceException;
+import io.fqdnjob.model.ResourceId;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
+import io.kubernetes.client.util.PatchUtils;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.Call;
+
+/** Reads fqdn custom resources and writes their status. */
+public final class FqdnPolicyStore {
+  /** The field manager of every write this job makes. */
+  public static final String FIELD_MANAGER = "fqdn-job";
+
+  private static final int PAGE_SIZE = 500;
+
+  private final ApiClient client;
+  private final CustomObjectsApi api;
+  private final ApiRetry retry;
+
+  public FqdnPolicyStore(ApiClient client, ApiRetry retry) {
+    this.client = client;
+    this.api = new CustomObjectsApi(client);
+    this.retry = retry;
+  }
+
+  /** Returns the resources in scope, sorted by namespace and name. */
+  public List<ListedResource> list(Scope scope) throws ApiException {
+    List<JsonObject> items = new ArrayList<>();
+    if (!scope.policies().isEmpty()) {
+      for (ResourceId id : scope.policies()) {
+        JsonObject item = get(id);
+        if (item != null) {
+          items.add(item);
+        }
+      }
+    } else if (scope.listNamespaces().isEmpty()) {
+      items.addAll(
+          Pagination.listAll(
+              "list " + FqdnNetworkPolicy.PLURAL,
+              retry,
+              cont ->
+                  api.listClusterCustomObject(
+                          FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, FqdnNetworkPolicy.PLURAL)
+                      .labelSelector(scope.labelSelector())
+                      .limit(PAGE_SIZE)
+                      ._continue(cont)
+                      .buildCall(null)));
+    } else {
+      for (String namespace : scope.listNamespaces()) {
+        items.addAll(
+            Pagination.listAll(
+                "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
+                retry,
+                cont ->
+                    api.listNamespacedCustomObject(
+                            FqdnNetworkPolicy.GROUP,
+                            FqdnNetworkPolicy.VERSION,
+                            namespace,
+                            FqdnNetworkPolicy.PLURAL)
+                        .labelSelector(scope.labelSelector())
+                        .limit(PAGE_SIZE)
+                        ._continue(cont)
+                        .buildCall(null)));
+      }
+    }
+    List<ListedResource> result = new ArrayList<>();
+    for (JsonObject item : items) {
+      result.add(parse(item));
+    }
+    result.sort((a, b) -> a.id().compareTo(b.id()));
+    return result;
+  }
+
+  /** Returns the resource, or {@code null} when it does not exist. */
+  public JsonObject get(ResourceId id) throws ApiException {
+    try {
+      return retry.call(
+          "get " + id,
+          () ->
+              RawCalls.execute(
+                  api.getNamespacedCustomObject(
+                          FqdnNetworkPolicy.GROUP,
+                          FqdnNetworkPolicy.VERSION,
+                          id.namespace(),
+                          FqdnNetworkPolicy.PLURAL,
+                          id.name())
+                      .buildCall(null)));
+    } catch (ApiException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Returns the listed form of a raw object. */
+  public static ListedResource parse(JsonObject item) {
+    JsonObject metadata =
+        item.has("metadata") && item.get("metadata").isJsonObject()
+            ? item.getAsJsonObject("metadata")
+            : new JsonObject();
+    ResourceId id = new ResourceId(string(metadata, "namespace"), string(metadata, "name"));
+    String uid = string(metadata, "uid");
+    long generation =
+        metadata.has("generation") ? metadata.get("generation").getAsLong() : 0;
+    try {
+      return new ListedResource(
+          id, uid, generation, item, FqdnNetworkPolicyCodec.fromJson(item), null);
+    } catch (InvalidResourceException e) {
+      return new ListedResource(id, uid, generation, item, null, e);
+    }
+  }
+
+  /**
+   * Server-side applies {@code status} to the status subresource, with force.
+   *
+   * @param dryRun when true the API server validates the write but does not persist it
+   */
+  public void applyStatus(ResourceId id, FqdnNetworkPolicyStatus status, boolean dryRun)
+      throws ApiException {
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", FqdnNetworkPolicy.API_VERSION);
+    body.addProperty("kind", FqdnNetworkPolicy.KIND);
+    JsonObject metadata = new JsonObject();
+    metadata.addProperty("name", id.name());
+    metadata.addProperty("namespace", id.namespace());
+    body.add("metadata", metadata);
+    body.add("status", FqdnNetworkPolicyCodec.statusToJson(status));
+    String json = body.toString();
+    retry.call(
+        "apply status of " + id,
+        () ->
+            PatchUtils.patch(
+                Object.class,
+                () -> statusCall(id, json, dryRun),
+                V1Patch.PATCH_FORMAT_APPLY_YAML,
+                client));
+  }
+
+  private Call statusCall(ResourceId id, String json, boolean dryRun) throws ApiException {
+    return api.patchNamespacedCustomObjectStatus(
+            FqdnNetworkPolicy.GROUP,
+            FqdnNetworkPolicy.VERSION,
+            id.namespace(),
+            FqdnNetworkPolicy.PLURAL,
+            id.name(),
+            new V1Patch(json))
+        .fieldManager(FIELD_MANAGER)
+        .force(true)
+        .dryRun(dryRun ? "All" : null)
+        .buildCall(null);
+  }
+
+  static String string(JsonObject object, String key) {
+    JsonElement value = object.get(key);
+    return value != null && value.isJsonPrimitive() ? value.getAsString() : null;
+  }
+
+  static JsonArray items(JsonObject list) {
+    JsonElement items = list.get("items");
+    return items != null && items.isJsonArray() ? items.getAsJsonArray() : new JsonArray();
+  }
+}

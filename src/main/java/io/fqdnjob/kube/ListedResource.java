@@ -1,0 +1,20 @@
+package io.fqdnjob.kube;
+
+import com.google.gson.JsonObject;
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.InvalidResourceException;
+import io.fqdnjob.model.ResourceId;
+
+/**
+ * A custom resource as listed: either parsed, or with the reason it could not be used.
+ *
+ * @param raw the object as the API server returned it
+ * @param policy the parsed resource, or {@code null} when {@code problem} is set
+ */
+public record ListedResource(
+    ResourceId id,
+    String uid,
+    long generation,
+    JsonObject raw,
+    FqdnNetworkPolicy policy,
+    InvalidResourceException problem) {}
