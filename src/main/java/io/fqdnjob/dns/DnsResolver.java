@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.io.DefaultIoClientFactory;
+import org.xbill.DNS.io.IoClientFactory;
 
 /**
  * Resolves A and AAAA records of fully qualified names against a fixed list of DNS servers.
@@ -142,6 +144,7 @@ public final class DnsResolver implements AutoCloseable {
   private final Function<InetSocketAddress, Resolver> resolverFactory;
   private final ScheduledThreadPoolExecutor executor;
   private final LongAdder queriesSent = new LongAdder();
+  private final IoClientFactory network;
   private final Semaphore permits;
   private final Queue<Lookup> waiting = new ConcurrentLinkedQueue<>();
   private final Set<CompletableFuture<LookupResult>> unfinished = ConcurrentHashMap.newKeySet();
@@ -149,7 +152,16 @@ public final class DnsResolver implements AutoCloseable {
 
   /** Creates a resolver; {@link #close()} it to stop its threads. */
   public DnsResolver(Config config) {
+    this(config, new DefaultIoClientFactory());
+  }
+
+  /**
+   * Creates a resolver whose built-in {@link SimpleResolver}s send through {@code network} instead
+   * of dnsjava's own sockets; for tests of the UDP and TCP handling.
+   */
+  DnsResolver(Config config, IoClientFactory network) {
     this.config = Objects.requireNonNull(config, "config");
+    this.network = new TcpCountingIoClientFactory(queriesSent, network);
     this.serverNames = config.servers().stream().map(Addresses::hostAndPort).toList();
     this.resolverFactory =
         config.resolverFactory() != null ? config.resolverFactory() : this::simpleResolver;
@@ -174,7 +186,7 @@ public final class DnsResolver implements AutoCloseable {
     SimpleResolver resolver = new SimpleResolver(server);
     // UDP sends are counted where each query is sent; this adds the TCP retries that
     // SimpleResolver makes on its own after a truncated answer.
-    resolver.setIoClientFactory(new TcpCountingIoClientFactory(queriesSent));
+    resolver.setIoClientFactory(network);
     return resolver;
   }
 

@@ -1,30 +1,30 @@
 package io.fqdnjob.dns;
 
 import java.util.concurrent.atomic.LongAdder;
-import org.xbill.DNS.io.DefaultIoClientFactory;
 import org.xbill.DNS.io.IoClientFactory;
 import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
 
 /**
- * dnsjava's own network clients, with every TCP message counted.
+ * dnsjava's network clients (its own sockets unless tests say otherwise), with every TCP message
+ * counted.
  *
  * <p>The resolver never asks for TCP, so each TCP message is a retry that {@link
  * org.xbill.DNS.SimpleResolver} makes after a truncated UDP answer; the resolver cannot see those
  * retries from outside.
  */
 final class TcpCountingIoClientFactory implements IoClientFactory {
-  private static final IoClientFactory DEFAULT = new DefaultIoClientFactory();
-
   private final LongAdder counter;
+  private final IoClientFactory delegate;
 
-  TcpCountingIoClientFactory(LongAdder counter) {
+  TcpCountingIoClientFactory(LongAdder counter, IoClientFactory delegate) {
     this.counter = counter;
+    this.delegate = delegate;
   }
 
   @Override
   public TcpIoClient createOrGetTcpClient() {
-    TcpIoClient tcp = DEFAULT.createOrGetTcpClient();
+    TcpIoClient tcp = delegate.createOrGetTcpClient();
     return (local, remote, query, data, timeout) -> {
       counter.increment();
       return tcp.sendAndReceiveTcp(local, remote, query, data, timeout);
@@ -33,6 +33,6 @@ final class TcpCountingIoClientFactory implements IoClientFactory {
 
   @Override
   public UdpIoClient createOrGetUdpClient() {
-    return DEFAULT.createOrGetUdpClient();
+    return delegate.createOrGetUdpClient();
   }
 }
