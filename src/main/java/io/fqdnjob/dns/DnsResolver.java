@@ -1,0 +1,363 @@
+package io.fqdnjob.dns;
+
+import io.fqdnjob.model.ResolveReason;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.io.DefaultIoClientFactory;
+import org.xbill.DNS.io.IoClientFactory;
+
+/**
+ * Resolves A and AAAA records of fully qualified names against a fixed list of DNS servers.
+ *
+ * <p>Every name is absolute: no search list is applied, whatever {@code ndots} says in {@code
+ * /etc/resolv.conf}. Each query is built here and sent with dnsjava's {@link SimpleResolver} to one
+ * server: over UDP first, and again over TCP when the UDP answer is truncated. CNAME chains are
+ * followed, also across queries, up to {@link Config#maxCnameHops()} hops.
+ *
+ * <p>Servers are tried in order; a server that does not answer in time, answers with an error code
+ * (SERVFAIL, REFUSED, ...), cannot be reached or sends an unusable answer is skipped for the next
+ * one. An answer that says something about the name (addresses, NXDOMAIN, NODATA) is final. The
+ * lookup's timeout covers all of it: each server gets an equal share of the time that is left when
+ * it is asked, so the last server gets what the others left over.
+ *
+ * <p>At most {@link Config#maxInFlight()} lookups run at once; the others wait in a queue, and
+ * their timeout starts when they leave it. All work runs on one executor owned by this resolver;
+ * {@link #close()} shuts it down.
+ *
+ * <p>DNS failures are results ({@link LookupResult.Failure}), never exceptions. The futures
+ * returned by {@link #resolve} complete normally, except when they are cancelled by {@link
+ * #cancel()}, {@link #close()} or the caller.
+ */
+public final class DnsResolver implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DnsResolver.class);
+
+  /**
+   * How a {@link DnsResolver} works.
+   *
+   * @param servers DNS servers, tried in this order; at least one
+   * @param maxInFlight how many lookups may run at the same time; at least 1
+   * @param maxCnameHops how many CNAME records a lookup follows before giving up with {@link
+   *     ResolveReason#OTHER_ERROR}; at least 1
+   * @param resolverFactory makes the dnsjava {@link Resolver} for one query to one server; called
+   *     for every query, so that each carries its own timeout. {@code null} means a {@link
+   *     SimpleResolver} with dnsjava's defaults (EDNS with a 1280 byte payload, TCP retry on
+   *     truncation). Meant for tests.
+   */
+  public record Config(
+      List<InetSocketAddress> servers,
+      int maxInFlight,
+      int maxCnameHops,
+      Function<InetSocketAddress, Resolver> resolverFactory) {
+    /** Lookups running at the same time unless configured otherwise. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 32;
+
+    /** CNAME records followed per lookup unless configured otherwise. */
+    public static final int DEFAULT_MAX_CNAME_HOPS = 8;
+
+    public Config {
+      servers = List.copyOf(servers);
+      if (servers.isEmpty()) {
+        throw new IllegalArgumentException("at least one DNS server is needed");
+      }
+      for (InetSocketAddress server : servers) {
+        if (server.isUnresolved()) {
+          throw new IllegalArgumentException("DNS server must be an IP address: " + server);
+        }
+      }
+      if (maxInFlight < 1) {
+        throw new IllegalArgumentException("maxInFlight must be at least 1: " + maxInFlight);
+      }
+      if (maxCnameHops < 1) {
+        throw new IllegalArgumentException("maxCnameHops must be at least 1: " + maxCnameHops);
+      }
+    }
+
+    /** Returns a configuration for {@code servers} with default limits. */
+    public static Config of(List<InetSocketAddress> servers) {
+      return new Config(servers, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CNAME_HOPS, null);
+    }
+
+    /**
+     * Returns a configuration for the name servers of the system ({@code /etc/resolv.conf}, read by
+     * dnsjava's {@link ResolverConfig}), on port 53 unless the system says otherwise, with default
+     * limits. The search list and {@code ndots} are ignored.
+     */
+    public static Config systemDefaults() {
+      List<InetSocketAddress> servers =
+          ResolverConfig.getCurrentConfig().servers().stream()
+              .map(s ->
+                  s.getPort() == 0
+                      ? new InetSocketAddress(s.getAddress(), SimpleResolver.DEFAULT_PORT)
+                      : s)
+              .toList();
+      if (servers.isEmpty()) {
+        throw new IllegalStateException("no name server configured in /etc/resolv.conf");
+      }
+      return of(servers);
+    }
+
+    /** Returns a copy with {@code maxInFlight} changed. */
+    public Config withMaxInFlight(int maxInFlight) {
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+    }
+
+    /** Returns a copy with {@code maxCnameHops} changed. */
+    public Config withMaxCnameHops(int maxCnameHops) {
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+    }
+
+    /** Returns a copy that makes its resolvers with {@code resolverFactory}. */
+    public Config withResolverFactory(Function<InetSocketAddress, Resolver> resolverFactory) {
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+    }
+  }
+
+  private final Config config;
+  private final List<String> serverNames;
+  private final Function<InetSocketAddress, Resolver> resolverFactory;
+  private final ScheduledThreadPoolExecutor executor;
+  private final LongAdder queriesSent = new LongAdder();
+  private final IoClientFactory network;
+  private final Semaphore permits;
+  private final Queue<Lookup> waiting = new ConcurrentLinkedQueue<>();
+  private final Set<CompletableFuture<LookupResult>> unfinished = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> cancelled = new CompletableFuture<>();
+
+  /** Creates a resolver; {@link #close()} it to stop its threads. */
+  public DnsResolver(Config config) {
+    this(config, new DefaultIoClientFactory());
+  }
+
+  /**
+   * Creates a resolver whose built-in {@link SimpleResolver}s send through {@code network} instead
+   * of dnsjava's own sockets; for tests of the UDP and TCP handling.
+   */
+  DnsResolver(Config config, IoClientFactory network) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.network = new TcpCountingIoClientFactory(queriesSent, network);
+    this.serverNames = config.servers().stream().map(Addresses::hostAndPort).toList();
+    this.resolverFactory =
+        config.resolverFactory() != null ? config.resolverFactory() : this::simpleResolver;
+    this.permits = new Semaphore(config.maxInFlight());
+    int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    this.executor = new ScheduledThreadPoolExecutor(threads, daemonThreads());
+    // Timers of answered queries are cancelled; drop them at once instead of at their due time.
+    this.executor.setRemoveOnCancelPolicy(true);
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, "dns-resolver-" + count.incrementAndGet());
+      // A resolver that is never closed must not keep the job's JVM alive.
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  private Resolver simpleResolver(InetSocketAddress server) {
+    SimpleResolver resolver = new SimpleResolver(server);
+    // UDP sends are counted where each query is sent; this adds the TCP retries that
+    // SimpleResolver makes on its own after a truncated answer.
+    resolver.setIoClientFactory(network);
+    return resolver;
+  }
+
+  /** Returns the configuration this resolver was made with. */
+  public Config config() {
+    return config;
+  }
+
+  /**
+   * Resolves one name. The future completes with the result; it is cancelled (and nothing more is
+   * sent for it) when {@link #cancel()} or {@link #close()} is called first, or right away if they
+   * were called before. An invalid name completes at once with {@link
+   * ResolveReason#INVALID_DOMAIN}, without a query.
+   *
+   * @param timeout time for the whole lookup (all servers, all CNAME follow-up queries), counted
+   *     from the moment it leaves the queue of lookups waiting for a free slot
+   */
+  public CompletableFuture<LookupResult> resolve(LookupKey key, Duration timeout) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    CompletableFuture<LookupResult> result = new CompletableFuture<>();
+    if (cancelled.isDone()) {
+      result.cancel(false);
+      return result;
+    }
+    // The key has already lost one trailing dot; put it back so that the check sees the name as
+    // written and still catches a second trailing dot.
+    Optional<String> problem = DomainName.problem(key.fqdn() + ".");
+    if (problem.isPresent()) {
+      result.complete(
+          new LookupResult.Failure(
+              key,
+              "",
+              Duration.ZERO,
+              ResolveReason.INVALID_DOMAIN,
+              "invalid name '" + key.fqdn() + "': " + problem.get()));
+      return result;
+    }
+    unfinished.add(result);
+    result.whenComplete((r, e) -> unfinished.remove(result));
+    waiting.add(new Lookup(this, key, timeout, result));
+    // cancel() may have run between the check above and the add; it must not miss this one.
+    if (cancelled.isDone()) {
+      result.cancel(false);
+    }
+    startWaiting();
+    return result;
+  }
+
+  /**
+   * Resolves all keys at the same time and returns the results of those that finished before {@code
+   * deadline}. Keys still running at the deadline, or when {@link #cancel()} is called, are stopped
+   * and left out of the map, so that the caller can keep what it knew about them before. DNS
+   * failures are in the map as {@link LookupResult.Failure}; this method does not throw for them.
+   * When the calling thread is interrupted, the method returns early as if cancelled, with the
+   * interrupt flag set.
+   *
+   * @param timeouts the keys to resolve, each with the timeout of its lookup
+   * @param deadline when to stop waiting
+   * @return the finished results, in the iteration order of {@code timeouts}
+   */
+  public Map<LookupKey, LookupResult> resolveAll(
+      Map<LookupKey, Duration> timeouts, Instant deadline) {
+    Objects.requireNonNull(deadline, "deadline");
+    Map<LookupKey, CompletableFuture<LookupResult>> futures = new LinkedHashMap<>();
+    timeouts.forEach((key, timeout) -> futures.put(key, resolve(key, timeout)));
+
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new));
+    long waitNanos = Math.max(0, Duration.between(Instant.now(), deadline).toNanos());
+    try {
+      CompletableFuture.anyOf(all, cancelled).get(waitNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // Deadline reached, or a lookup was cancelled; what finished is collected below.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+
+    // Queued lookups go first: cancelling a running one frees its slot, and a queued lookup of
+    // this call must not take it and send a query nobody waits for.
+    Set<CompletableFuture<LookupResult>> ours = Set.copyOf(futures.values());
+    waiting.removeIf(lookup -> ours.contains(lookup.result()));
+    Map<LookupKey, LookupResult> results = new LinkedHashMap<>();
+    futures.forEach((key, future) -> {
+      // cancel() succeeds exactly for the lookups that had not finished: they stop and are
+      // left out. The others are done and keep their result.
+      if (!future.cancel(false) && !future.isCompletedExceptionally()) {
+        results.put(key, future.join());
+      }
+    });
+    return Collections.unmodifiableMap(results);
+  }
+
+  /**
+   * Returns the number of DNS messages sent so far: one per query over UDP, plus one for each TCP
+   * retry after a truncated answer (the TCP retries are only seen for the built-in resolver, not
+   * for one made by a {@link Config#resolverFactory()}).
+   */
+  public long queriesSent() {
+    return queriesSent.sum();
+  }
+
+  /**
+   * Stops all lookups, queued or running, and makes later ones stop at once: their futures are
+   * cancelled and {@link #resolveAll} returns what had finished. Safe to call from any thread, for
+   * example a shutdown hook, and more than once.
+   */
+  public void cancel() {
+    cancelled.complete(null);
+    // Queued lookups go before running ones, whose cancellation frees slots for queued ones.
+    waiting.clear();
+    for (CompletableFuture<LookupResult> future : List.copyOf(unfinished)) {
+      future.cancel(false);
+    }
+  }
+
+  /** Cancels all lookups (see {@link #cancel()}) and shuts the executor down. */
+  @Override
+  public void close() {
+    cancel();
+    executor.shutdownNow();
+  }
+
+  // Starts waiting lookups while slots are free. Called after each new lookup and each finished
+  // one, so a lookup queued while all slots are taken is started by the next one to finish.
+  private void startWaiting() {
+    while (!waiting.isEmpty() && permits.tryAcquire()) {
+      Lookup lookup = waiting.poll();
+      if (lookup == null || lookup.result().isDone() || cancelled.isDone()) {
+        // Another thread took it, it was cancelled while waiting, or everything was.
+        permits.release();
+        if (lookup != null) {
+          lookup.result().cancel(false);
+        }
+        continue;
+      }
+      lookup
+          .result()
+          .whenComplete((r, e) -> {
+            permits.release();
+            startWaiting();
+          });
+      try {
+        executor.execute(lookup::start);
+      } catch (RejectedExecutionException e) {
+        // Closed meanwhile.
+        lookup.result().cancel(false);
+      }
+    }
+  }
+
+  ScheduledThreadPoolExecutor executor() {
+    return executor;
+  }
+
+  List<InetSocketAddress> servers() {
+    return config.servers();
+  }
+
+  String serverName(int index) {
+    return serverNames.get(index);
+  }
+
+  Resolver resolverFor(InetSocketAddress server) {
+    return resolverFactory.apply(server);
+  }
+
+  void countQuery() {
+    queriesSent.increment();
+  }
+}
