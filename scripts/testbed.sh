@@ -1,0 +1,671 @@
+#!/usr/bin/env bash
+# Test bed for the integration tests: a real Kubernetes control plane (etcd, kube-apiserver,
+# kube-controller-manager, kubectl) and a real BIND DNS server, all listening on 127.0.0.1 only.
+#
+# Usage: scripts/testbed.sh up|env|status|down
+#   up      start whatever is not running yet (a second `up` reuses running processes)
+#   env     print `export` lines describing the running bed
+#   status  exit 0 when every process runs and is healthy, 3 when none runs, 1 otherwise
+#   down    stop every process of the bed (SIGTERM, then SIGKILL after a grace period)
+#
+# All state (certificates, configuration, data, logs, pid files) lives in one folder:
+# $FQDN_TESTBED_DIR, by default <repo>/target/testbed. Progress goes to stderr; only `env` writes
+# to stdout. Nothing here sends traffic off the machine: every listener and every upstream is
+# on loopback, and named is authoritative for the root zone so it never needs the internet.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+DIR="${FQDN_TESTBED_DIR:-$REPO_ROOT/target/testbed}"
+ZONE=bed.test
+SERVICE_CIDR=10.0.0.0/24
+# The first address of the service range is the `kubernetes` Service; it goes into the serving
+# certificate's names like on a real cluster.
+SERVICE_IP=10.0.0.1
+WAIT_SECONDS=${FQDN_TESTBED_WAIT_SECONDS:-180}
+GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
+LARGE_ANSWER_COUNT=150
+# Stop order: clients of etcd first, etcd last.
+COMPONENTS=(kube-controller-manager kube-apiserver named etcd)
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+usage() {
+  sed -n '5,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  exit 2
+}
+
+# ---------------------------------------------------------------------------------------------
+# Paths and recorded state
+
+set_paths() {
+  mkdir -p "$DIR"
+  DIR=$(cd "$DIR" && pwd)
+  PKI="$DIR/pki"
+  RUN="$DIR/run"
+  LOGS="$DIR/logs"
+  NAMED_DIR="$DIR/named"
+  STATE_FILE="$DIR/bed.env"
+}
+
+# bed.env records what the running processes were started with, so that `env`, `status` and a
+# later `up` agree with them.
+load_state() {
+  [ -f "$STATE_FILE" ] || return 1
+  # shellcheck disable=SC1090
+  . "$STATE_FILE"
+}
+
+save_state() {
+  cat >"$STATE_FILE.tmp" <<EOF
+BIN_DIR='$BIN_DIR'
+ETCD_PORT=$ETCD_PORT
+ETCD_PEER_PORT=$ETCD_PEER_PORT
+API_PORT=$API_PORT
+KCM_PORT=$KCM_PORT
+DNS_PORT=$DNS_PORT
+DNS_STATS_PORT=$DNS_STATS_PORT
+EOF
+  mv "$STATE_FILE.tmp" "$STATE_FILE"
+}
+
+binary_of() {
+  case $1 in
+    named) command -v named || echo /usr/sbin/named ;;
+    *) echo "$BIN_DIR/$1" ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+pid_of() {
+  local file="$RUN/$1.pid"
+  [ -f "$file" ] && cat "$file"
+}
+
+# A pid counts as ours only while it runs (zombies do not count) and still executes the expected
+# program with this bed's folder on its command line, so a recycled pid is never mistaken for it.
+is_ours() {
+  local pid=$1 name=$2 state cmdline
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  state=$({ sed 's/^.*) \(.\).*/\1/' "/proc/$pid/stat"; } 2>/dev/null) || return 1
+  [ "$state" != Z ] || return 1
+  cmdline=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || return 1
+  [[ $cmdline == *"$name"* && $cmdline == *"$DIR/"* ]]
+}
+
+is_alive() {
+  is_ours "$(pid_of "$1")" "$1"
+}
+
+# Starts a program in its own session, detached from the caller's terminal and pipes: a JVM that
+# reads this script's output must see end-of-file when the script ends, and a Ctrl-C in the
+# caller's terminal must not reach the bed. fd 9 holds the bed's lock and is not inherited.
+launch() {
+  local name=$1
+  shift
+  log "starting $name"
+  setsid "$@" </dev/null >"$LOGS/$name.log" 2>&1 9>&- &
+  local pid=$!
+  echo "$pid" >"$RUN/$name.pid"
+  STARTED+=("$name")
+}
+
+# Waits until `check` succeeds, failing early with the log's tail when the process has exited.
+wait_for() {
+  local name=$1 what=$2 check=$3 deadline=$((SECONDS + WAIT_SECONDS))
+  until $check; do
+    if ! is_alive "$name"; then
+      log "$name exited during startup; last lines of $LOGS/$name.log:"
+      tail -n 30 "$LOGS/$name.log" >&2 || true
+      die "$name did not start; see $LOGS/$name.log"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 30 "$LOGS/$name.log" >&2 || true
+      die "$what did not become ready in $WAIT_SECONDS s; see $LOGS/$name.log"
+    fi
+    sleep 0.3
+  done
+}
+
+# Sends SIGTERM to the given components, then SIGKILL to those still running after the grace
+# period, and returns once all of them are gone.
+stop_components() {
+  local name pid pids=() deadline
+  for name in "$@"; do
+    pid=$(pid_of "$name") || continue
+    if is_ours "$pid" "$name"; then
+      log "stopping $name (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid:$name")
+    fi
+  done
+  deadline=$((SECONDS + GRACE_SECONDS))
+  for entry in "${pids[@]}"; do
+    pid=${entry%%:*}
+    name=${entry#*:}
+    while is_ours "$pid" "$name" && [ "$SECONDS" -lt "$deadline" ]; do
+      sleep 0.1
+    done
+    if is_ours "$pid" "$name"; then
+      log "$name (pid $pid) ignored SIGTERM for $GRACE_SECONDS s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      while is_ours "$pid" "$name"; do sleep 0.1; done
+    fi
+  done
+  for name in "$@"; do rm -f "$RUN/$name.pid"; done
+}
+
+# Processes of this bed whose pid files are gone (for example after `mvn clean` removed the
+# folder under a running bed). They are recognised by this bed's folder on their command line.
+orphans() {
+  local proc pid comm cmdline
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [ "$pid" != $$ ] || continue
+    comm=$(cat "$proc/comm" 2>/dev/null) || continue
+    case $comm in
+      etcd | kube-apiserver | kube-controller | named) ;;
+      *) continue ;;
+    esac
+    cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null) || continue
+    [[ $cmdline == *"$DIR/"* ]] || continue
+    is_tracked "$pid" || echo "$pid"
+  done
+}
+
+is_tracked() {
+  local name
+  for name in "${COMPONENTS[@]}"; do
+    [ "$(pid_of "$name" || true)" = "$1" ] && return 0
+  done
+  return 1
+}
+
+stop_orphans() {
+  local pid deadline
+  for pid in $(orphans); do
+    log "stopping leftover process $pid ($(cat "/proc/$pid/comm" 2>/dev/null || echo gone))"
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + GRACE_SECONDS))
+    while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ] \
+      && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports
+
+# Picks distinct free loopback ports for both TCP and UDP. They come from below Linux's ephemeral
+# range (32768+) so that outgoing connections of other programs do not take them in the meantime.
+pick_ports() {
+  python3 - "$1" <<'EOF'
+import random, socket, sys
+count, held, ports = int(sys.argv[1]), [], []
+while len(ports) < count:
+    port = random.randint(20000, 32000)
+    if port in ports:
+        continue
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM),
+             socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", port))
+    except OSError:
+        for s in socks:
+            s.close()
+        continue
+    held += socks
+    ports.append(port)
+print(" ".join(map(str, ports)))
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# Certificates (RSA keys: every client involved, including client-java, reads them)
+
+openssl_quiet() { openssl "$@" 2>"$PKI/openssl.err" || die "openssl $1 failed: $(cat "$PKI/openssl.err")"; }
+
+ensure_ca() {
+  [ -s "$PKI/ca.crt" ] && return 0
+  log "creating certificate authority"
+  openssl_quiet req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=fqdn-job test bed CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+}
+
+# issue NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
+issue() {
+  local name=$1 subject=$2 eku=$3 san=${4:-}
+  [ -s "$PKI/$name.crt" ] && return 0
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature,keyEncipherment"
+    echo "extendedKeyUsage=$eku"
+    [ -z "$san" ] || echo "subjectAltName=$san"
+  } >"$PKI/$name.ext"
+  openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" \
+    -out "$PKI/$name.csr"
+  openssl_quiet x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" -CA "$PKI/ca.crt" \
+    -CAkey "$PKI/ca.key" -set_serial "0x$(openssl rand -hex 16)" -extfile "$PKI/$name.ext" \
+    -out "$PKI/$name.crt"
+  rm -f "$PKI/$name.csr" "$PKI/$name.ext"
+}
+
+ensure_pki() {
+  mkdir -p "$PKI"
+  chmod 700 "$PKI"
+  ensure_ca
+  local loopback="IP:127.0.0.1,DNS:localhost"
+  [ -s "$PKI/admin.crt" ] || log "issuing certificates (first start only)"
+  issue etcd "/CN=etcd" serverAuth,clientAuth "$loopback"
+  issue apiserver-etcd-client "/CN=kube-apiserver-etcd-client" clientAuth
+  issue apiserver "/CN=kube-apiserver" serverAuth \
+    "$loopback,IP:$SERVICE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  issue controller-manager "/CN=system:kube-controller-manager" clientAuth
+  issue controller-manager-serving "/CN=kube-controller-manager" serverAuth "$loopback"
+  issue admin "/O=system:masters/CN=fqdn-testbed-admin" clientAuth
+  if [ ! -s "$PKI/service-account.key" ]; then
+    openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/service-account.key"
+    openssl_quiet pkey -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub"
+  fi
+}
+
+# write_kubeconfig FILE USER CERT_NAME
+write_kubeconfig() {
+  local file=$1 user=$2 cert=$3
+  cat >"$file.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: testbed
+  cluster:
+    server: https://127.0.0.1:$API_PORT
+    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")
+    client-key-data: $(base64 -w0 "$PKI/$cert.key")
+contexts:
+- name: testbed
+  context:
+    cluster: testbed
+    user: $user
+    namespace: default
+current-context: testbed
+EOF
+  chmod 600 "$file.tmp"
+  mv "$file.tmp" "$file"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes
+
+curl_tls() {
+  curl -sf --max-time 3 --cacert "$PKI/ca.crt" "$@"
+}
+
+etcd_healthy() {
+  curl_tls --cert "$PKI/apiserver-etcd-client.crt" --key "$PKI/apiserver-etcd-client.key" \
+    "https://127.0.0.1:$ETCD_PORT/health" 2>/dev/null | grep -q '"health":"true"'
+}
+
+apiserver_ready() {
+  curl_tls --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1
+}
+
+controller_manager_healthy() {
+  curl_tls "https://127.0.0.1:$KCM_PORT/healthz" >/dev/null 2>&1
+}
+
+default_service_account_exists() {
+  "$BIN_DIR/kubectl" --kubeconfig "$DIR/admin.kubeconfig" --request-timeout=3s \
+    -n default get serviceaccount default >/dev/null 2>&1
+}
+
+start_etcd() {
+  local url="https://127.0.0.1:$ETCD_PORT" peer="https://127.0.0.1:$ETCD_PEER_PORT"
+  # A bed starting from nothing also starts from an empty store.
+  [ "${FRESH:-0}" = 1 ] && rm -rf "$DIR/etcd-data"
+  # --unsafe-no-fsync: the store is thrown away with the bed, and fsync dominates its latency.
+  launch etcd "$(binary_of etcd)" --name=testbed --data-dir="$DIR/etcd-data" \
+    --listen-client-urls="$url" --advertise-client-urls="$url" \
+    --listen-peer-urls="$peer" --initial-advertise-peer-urls="$peer" \
+    --initial-cluster="testbed=$peer" --initial-cluster-state=new \
+    --client-cert-auth --trusted-ca-file="$PKI/ca.crt" \
+    --cert-file="$PKI/etcd.crt" --key-file="$PKI/etcd.key" \
+    --peer-client-cert-auth --peer-trusted-ca-file="$PKI/ca.crt" \
+    --peer-cert-file="$PKI/etcd.crt" --peer-key-file="$PKI/etcd.key" \
+    --unsafe-no-fsync --log-level=warn
+}
+
+start_apiserver() {
+  launch kube-apiserver "$(binary_of kube-apiserver)" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+    --etcd-servers="https://127.0.0.1:$ETCD_PORT" --etcd-cafile="$PKI/ca.crt" \
+    --etcd-certfile="$PKI/apiserver-etcd-client.crt" --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
+    --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --client-ca-file="$PKI/ca.crt" --anonymous-auth=false \
+    --authorization-mode=Node,RBAC \
+    --service-account-issuer=https://kubernetes.default.svc \
+    --service-account-key-file="$PKI/service-account.pub" \
+    --service-account-signing-key-file="$PKI/service-account.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --allow-privileged=false --profiling=false \
+    --cert-dir="$DIR/apiserver-certs"
+}
+
+start_controller_manager() {
+  launch kube-controller-manager "$(binary_of kube-controller-manager)" \
+    --kubeconfig="$DIR/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$DIR/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$DIR/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
+    --tls-cert-file="$PKI/controller-manager-serving.crt" \
+    --tls-private-key-file="$PKI/controller-manager-serving.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --controllers='*' --leader-elect=false \
+    --service-account-private-key-file="$PKI/service-account.key" \
+    --root-ca-file="$PKI/ca.crt" \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --profiling=false \
+    --cert-dir="$DIR/controller-manager-certs"
+}
+
+# ---------------------------------------------------------------------------------------------
+# DNS (BIND 9)
+
+ensure_bind() {
+  command -v named >/dev/null && command -v dig >/dev/null && return 0
+  log "installing BIND (named, dig) with apt-get"
+  command -v apt-get >/dev/null || die "named and dig are missing and apt-get is not available; install BIND 9"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bind9 bind9-dnsutils) \
+    >"$LOGS/apt-get.log" 2>&1 || die "apt-get install bind9 bind9-dnsutils failed; see $LOGS/apt-get.log"
+  # The Debian package may start a system-wide named; the bed never uses it.
+}
+
+write_named_files() {
+  mkdir -p "$NAMED_DIR"
+  rm -f "$NAMED_DIR"/*.jnl
+  # How the fixed names fail (clients query 127.0.0.1:DNS_PORT):
+  # - timeout.bed.test is delegated to a forward-only zone whose forwarder is this same named.
+  #   Forwarded queries leave from 127.0.0.2 (query-source), and 127.0.0.2 is on the blackhole
+  #   list, so named drops them unanswered; the original query waits resolver-query-timeout
+  #   (30 s) before failing, far longer than a client's timeout.
+  # - servfail.bed.test is a configured primary zone whose file does not parse, so named starts
+  #   without it and answers SERVFAIL for every name in it.
+  cat >"$DIR/named.conf" <<EOF
+options {
+    directory "$NAMED_DIR";
+    pid-file "$NAMED_DIR/named.pid";
+    session-keyfile "$NAMED_DIR/session.key";
+    managed-keys-directory "$NAMED_DIR";
+    dump-file "$NAMED_DIR/cache.dump";
+    statistics-file "$NAMED_DIR/named.stats";
+    memstatistics-file "$NAMED_DIR/named.memstats";
+
+    listen-on port $DNS_PORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    // Outgoing queries can only leave from loopback, and only ever go to loopback.
+    query-source address 127.0.0.2;
+    blackhole { 127.0.0.2; };
+
+    recursion yes;
+    allow-recursion { 127.0.0.1; };
+    allow-query { 127.0.0.1; };
+    allow-query-cache { 127.0.0.1; };
+    allow-transfer { none; };
+    notify no;
+    dnssec-validation no;
+    empty-zones-enable no;
+    minimal-responses yes;
+    // The large-answer name holds more records than BIND's default limit of 100 per RRset.
+    max-records-per-type 1000;
+    // Failures must reach every client as they happen, never from a cache.
+    servfail-ttl 0;
+    resolver-query-timeout 30000;
+    version none;
+    hostname none;
+    server-id none;
+};
+
+// No rndc control channel.
+controls { };
+
+// Query counters for benchmarks: http://127.0.0.1:$DNS_STATS_PORT/json/v1/server
+statistics-channels {
+    inet 127.0.0.1 port $DNS_STATS_PORT allow { 127.0.0.1; };
+};
+
+// Authoritative for the root, so no query ever needs a server on the internet.
+zone "." { type primary; file "root.zone"; };
+
+zone "$ZONE" {
+    type primary;
+    file "$ZONE.zone";
+    allow-update { 127.0.0.1; };
+};
+
+zone "timeout.$ZONE" {
+    type forward;
+    forward only;
+    forwarders { 127.0.0.1 port $DNS_PORT; };
+};
+
+zone "servfail.$ZONE" { type primary; file "servfail.zone"; };
+EOF
+
+  cat >"$NAMED_DIR/root.zone" <<'EOF'
+$TTL 86400
+.        IN SOA  a.root. hostmaster.root. 1 3600 600 86400 60
+.        IN NS   a.root.
+a.root.  IN A    127.0.0.1
+EOF
+
+  printf 'this file is deliberately not a zone file, so that named fails to load it\n' \
+    >"$NAMED_DIR/servfail.zone"
+
+  # The fixed names below are part of the TestZone contract in
+  # src/test/java/io/fqdnjob/testbed/TestZone.java; keep both in step.
+  {
+    cat <<EOF
+\$ORIGIN $ZONE.
+\$TTL 60
+; The negative-caching TTL (last SOA field) is short so that NXDOMAIN and NODATA are not cached
+; long by clients between tests.
+@          IN SOA   ns.$ZONE. hostmaster.$ZONE. 1 3600 600 86400 5
+@          IN NS    ns.$ZONE.
+ns         IN A     127.0.0.1
+timeout    IN NS    ns.timeout.$ZONE.
+ns.timeout IN A     127.0.0.1
+nodata     IN A     192.0.2.10
+chain      IN CNAME chain-2
+chain-2    IN CNAME chain-3
+chain-3    IN CNAME chain-end
+chain-end  IN A     192.0.2.20
+loop-a     IN CNAME loop-b
+loop-b     IN CNAME loop-a
+v6only     IN AAAA  2001:db8::6
+dualstack  IN A     192.0.2.46
+dualstack  IN AAAA  2001:db8::46
+EOF
+    local i
+    for ((i = 1; i <= LARGE_ANSWER_COUNT; i++)); do
+      printf 'large      IN A     198.18.0.%d\n' "$i"
+    done
+  } >"$NAMED_DIR/$ZONE.zone"
+}
+
+dig_bed() {
+  dig -p "$DNS_PORT" @127.0.0.1 +time=1 +tries=1 "$@"
+}
+
+named_ready() {
+  [ -n "$(dig_bed +short "$ZONE" SOA 2>/dev/null)" ]
+}
+
+start_named() {
+  write_named_files
+  # -g: stay in the foreground and log to stderr (the log file); -4: IPv4 transport only.
+  launch named "$(binary_of named)" -g -4 -c "$DIR/named.conf"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Subcommands
+
+lock() {
+  exec 9>"$DIR/.lock"
+  flock 9
+}
+
+cmd_up() {
+  local started_at=$SECONDS name any_alive=0
+  for tool in openssl curl python3 flock setsid; do
+    command -v "$tool" >/dev/null || die "$tool is required but not installed"
+  done
+  mkdir -p "$RUN" "$LOGS"
+  lock
+  ensure_bind
+  BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
+
+  for name in "${COMPONENTS[@]}"; do
+    if is_alive "$name"; then any_alive=1; fi
+  done
+  local saved_bin_dir=$BIN_DIR
+  if [ "$any_alive" = 1 ] && load_state; then
+    FRESH=0
+    BIN_DIR=$saved_bin_dir
+    log "reusing the running bed in $DIR"
+  else
+    FRESH=1
+    stop_orphans
+    read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT < <(pick_ports 6)
+    save_state
+  fi
+
+  ensure_pki
+  write_kubeconfig "$DIR/admin.kubeconfig" fqdn-testbed-admin admin
+  write_kubeconfig "$DIR/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+
+  # A failed `up` stops what it started, so that no half-started bed is left behind.
+  STARTED=()
+  trap 'on_up_exit $?' EXIT
+
+  is_alive named || start_named
+  if ! is_alive etcd; then
+    start_etcd
+    wait_for etcd "etcd on 127.0.0.1:$ETCD_PORT" etcd_healthy
+  fi
+  if ! is_alive kube-apiserver; then
+    start_apiserver
+    wait_for kube-apiserver "kube-apiserver on https://127.0.0.1:$API_PORT (/readyz)" apiserver_ready
+  fi
+  # Started only once the API server is ready: it exits at once when it cannot read its
+  # authentication configuration, which the API server's RBAC bootstrap makes readable.
+  is_alive kube-controller-manager || start_controller_manager
+  wait_for kube-controller-manager "kube-controller-manager on https://127.0.0.1:$KCM_PORT (/healthz)" \
+    controller_manager_healthy
+  wait_for named "named on 127.0.0.1:$DNS_PORT" named_ready
+  # The service account controller creates `default`; tests rely on it, as on a real cluster.
+  wait_for kube-controller-manager "the default ServiceAccount of namespace default" \
+    default_service_account_exists
+
+  trap - EXIT
+  log "ready in $((SECONDS - started_at)) s (state in $DIR)"
+}
+
+on_up_exit() {
+  local rc=$1
+  [ "$rc" = 0 ] && return 0
+  if [ "${FQDN_TESTBED_KEEP:-}" = 1 ]; then
+    log "up failed; FQDN_TESTBED_KEEP=1, so the started processes stay for inspection"
+  elif [ "${#STARTED[@]}" -gt 0 ]; then
+    log "up failed; stopping what this run started: ${STARTED[*]}"
+    local name
+    for name in "${COMPONENTS[@]}"; do
+      [[ " ${STARTED[*]} " == *" $name "* ]] && stop_components "$name"
+    done
+  fi
+  exit "$rc"
+}
+
+cmd_down() {
+  mkdir -p "$RUN"
+  lock
+  local started_at=$SECONDS
+  load_state || true
+  # Clients of etcd first, so that they do not log errors about a vanished store.
+  stop_components kube-controller-manager kube-apiserver named
+  stop_components etcd
+  stop_orphans
+  log "stopped in $((SECONDS - started_at)) s"
+}
+
+# Exit status: 0 all running and healthy, 3 nothing running, 1 partly running or unhealthy.
+cmd_status() {
+  local name alive=0 healthy=0 check
+  load_state || { log "not running (no state in $DIR)"; exit 3; }
+  for name in "${COMPONENTS[@]}"; do
+    case $name in
+      etcd) check=etcd_healthy ;;
+      kube-apiserver) check=apiserver_ready ;;
+      kube-controller-manager) check=controller_manager_healthy ;;
+      named) check=named_ready ;;
+    esac
+    if is_alive "$name"; then
+      alive=$((alive + 1))
+      if $check; then
+        healthy=$((healthy + 1))
+        log "$name: running, healthy (pid $(pid_of "$name"))"
+      else
+        log "$name: running, NOT healthy (pid $(pid_of "$name"))"
+      fi
+    else
+      log "$name: not running"
+    fi
+  done
+  [ "$alive" = 0 ] && exit 3
+  [ "$healthy" = "${#COMPONENTS[@]}" ] || exit 1
+}
+
+cmd_env() {
+  load_state || die "the test bed has never been started in $DIR; run scripts/testbed.sh up"
+  local q="'"
+  # Values are single-quoted; the folder is the only free-form part and must not contain quotes.
+  [[ $DIR != *"$q"* ]] || die "the state folder path must not contain a single quote: $DIR"
+  cat <<EOF
+export FQDN_TESTBED_DIR='$DIR'
+export KUBECONFIG='$DIR/admin.kubeconfig'
+export FQDN_TESTBED_KUBECTL='$BIN_DIR/kubectl'
+export FQDN_TESTBED_API_SERVER='https://127.0.0.1:$API_PORT'
+export FQDN_TESTBED_CA='$PKI/ca.crt'
+export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
+export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'
+export FQDN_TESTBED_ZONE='$ZONE.'
+EOF
+}
+
+main() {
+  [ $# -eq 1 ] || usage
+  set_paths
+  case $1 in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    env) cmd_env ;;
+    status) cmd_status ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,61 @@
+package io.fqdnjob.testbed;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The addresses and files of a running bed, as printed by {@code scripts/testbed.sh env}. */
+record BedEnvironment(
+    Path repoRoot,
+    Path stateDir,
+    Path kubeconfig,
+    Path kubectl,
+    String apiServerUrl,
+    Path caCertificate,
+    InetSocketAddress dnsAddress,
+    String dnsStatsUrl,
+    String zoneOrigin) {
+
+  private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
+
+  /** Parses the {@code export NAME='value'} lines of {@code testbed.sh env}. */
+  static BedEnvironment parse(Path repoRoot, String envOutput) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String line : envOutput.split("\n")) {
+      Matcher m = EXPORT.matcher(line.strip());
+      if (m.matches()) {
+        values.put(m.group(1), m.group(2));
+      }
+    }
+    String dns = require(values, "FQDN_TESTBED_DNS", envOutput);
+    int colon = dns.lastIndexOf(':');
+    String zone = require(values, "FQDN_TESTBED_ZONE", envOutput);
+    return new BedEnvironment(
+        repoRoot,
+        Path.of(require(values, "FQDN_TESTBED_DIR", envOutput)),
+        Path.of(require(values, "KUBECONFIG", envOutput)),
+        Path.of(require(values, "FQDN_TESTBED_KUBECTL", envOutput)),
+        require(values, "FQDN_TESTBED_API_SERVER", envOutput),
+        Path.of(require(values, "FQDN_TESTBED_CA", envOutput)),
+        new InetSocketAddress(dns.substring(0, colon), Integer.parseInt(dns.substring(colon + 1))),
+        require(values, "FQDN_TESTBED_DNS_STATS", envOutput),
+        zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone);
+  }
+
+  private static String require(Map<String, String> values, String name, String envOutput) {
+    String value = values.get(name);
+    if (value == null || value.isEmpty()) {
+      throw new TestBedException(
+          "scripts/testbed.sh env did not print " + name + "; it printed:\n" + envOutput);
+    }
+    return value;
+  }
+
+  /** The DNS server as {@code 127.0.0.1:PORT}. */
+  String dnsServer() {
+    return dnsAddress.getHostString() + ":" + dnsAddress.getPort();
+  }
+}
