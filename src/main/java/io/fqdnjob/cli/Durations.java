@@ -5,7 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/** Parses durations written as {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or plain seconds. */
+/**
+ * Parses durations written as {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or plain seconds.
+ */
 final class Durations implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h)?");
 

@@ -38,16 +38,14 @@ public final class Main implements Runnable {
   /** Returns the configured command line, shared by {@link #main} and tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
-    cli.setExitCodeExceptionMapper(
-        e -> e instanceof ConfigurationException ? EXIT_CONFIG : 1);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof ConfigurationException) {
-            commandLine.getErr().println("fqdn-job: " + e.getMessage());
-            return EXIT_CONFIG;
-          }
-          throw e;
-        });
+    cli.setExitCodeExceptionMapper(e -> e instanceof ConfigurationException ? EXIT_CONFIG : 1);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ConfigurationException) {
+        commandLine.getErr().println("fqdn-job: " + e.getMessage());
+        return EXIT_CONFIG;
+      }
+      throw e;
+    });
     return cli;
   }
 

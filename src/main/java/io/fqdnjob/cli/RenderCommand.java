@@ -110,7 +110,11 @@ final class RenderCommand implements Callable<Integer> {
           result.add(FqdnNetworkPolicyCodec.fromJson(json.getAsJsonObject()));
         } catch (InvalidResourceException e) {
           throw new ConfigurationException(
-              source + ", document " + index + describeName(json.getAsJsonObject()) + ": "
+              source
+                  + ", document "
+                  + index
+                  + describeName(json.getAsJsonObject())
+                  + ": "
                   + e.getMessage());
         }
       }

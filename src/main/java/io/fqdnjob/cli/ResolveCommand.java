@@ -87,12 +87,25 @@ final class ResolveCommand implements Callable<Integer> {
           allResolved = false;
           continue;
         }
-        String head = key + "  " + result.reason() + "  from " + result.server() + " in "
-            + result.elapsed().toMillis() + "ms";
+        String head =
+            key
+                + "  "
+                + result.reason()
+                + "  from "
+                + result.server()
+                + " in "
+                + result.elapsed().toMillis()
+                + "ms";
         switch (result) {
           case LookupResult.Success s -> {
-            out.println(head + "  ttl=" + s.minTtlSeconds() + "s"
-                + (s.cnameChain().isEmpty() ? "" : "  via " + String.join(" -> ", s.cnameChain())));
+            out.println(
+                head
+                    + "  ttl="
+                    + s.minTtlSeconds()
+                    + "s"
+                    + (s.cnameChain().isEmpty()
+                        ? ""
+                        : "  via " + String.join(" -> ", s.cnameChain())));
             for (InetAddress address : s.addresses()) {
               out.println("    " + address.getHostAddress());
             }

@@ -184,8 +184,8 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * On SIGTERM, stops the lookups still running and gives the run a moment to write what
-   * finished; resources that needed an unfinished lookup are left as they were.
+   * On SIGTERM, stops the lookups still running and gives the run a moment to write what finished;
+   * resources that needed an unfinished lookup are left as they were.
    */
   private static Thread onTermination(DnsResolver resolver, CountDownLatch finished) {
     Thread hook =

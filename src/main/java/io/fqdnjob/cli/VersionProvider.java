@@ -8,8 +8,7 @@ final class VersionProvider implements CommandLine.IVersionProvider {
   public String[] getVersion() {
     String version = Main.class.getPackage().getImplementationVersion();
     return new String[] {
-      "fqdn-job " + (version == null ? "development" : version),
-      "Java " + Runtime.version()
+      "fqdn-job " + (version == null ? "development" : version), "Java " + Runtime.version()
     };
   }
 }

@@ -28,7 +28,10 @@ import java.util.Optional;
 public final class NameLookups {
   private NameLookups() {}
 
-  /** Returns the lookups needed by {@code policies}, with their timeouts. Invalid names are left out. */
+  /**
+   * Returns the lookups needed by {@code policies}, with their timeouts. Invalid names are left
+   * out.
+   */
   public static Map<LookupKey, Duration> collect(Collection<FqdnNetworkPolicy> policies) {
     Map<LookupKey, Duration> timeouts = new LinkedHashMap<>();
     for (FqdnNetworkPolicy policy : policies) {
@@ -95,7 +98,9 @@ public final class NameLookups {
                   + s.addresses().size()
                   + " addresses from "
                   + s.server()
-                  + (s.cnameChain().isEmpty() ? "" : " via " + String.join(" -> ", s.cnameChain())));
+                  + (s.cnameChain().isEmpty()
+                      ? ""
+                      : " via " + String.join(" -> ", s.cnameChain())));
       case LookupResult.Failure f -> NameLookup.failure(f.reason(), f.message());
     };
   }

@@ -172,7 +172,8 @@ public final class RunJob {
             policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
     if (!plan.unfinishedNames().isEmpty()) {
       abandoned.incrementAndGet();
-      LOG.info("{}: left untouched, lookups unfinished for {}", policy.id(), plan.unfinishedNames());
+      LOG.info(
+          "{}: left untouched, lookups unfinished for {}", policy.id(), plan.unfinishedNames());
       return;
     }
     ResourceId id = policy.id();
@@ -223,18 +224,17 @@ public final class RunJob {
     }
     if (!options.dryRun()) {
       plan.expiredAddresses()
-          .forEach(
-              (fqdn, addresses) ->
-                  events.record(
-                      id,
-                      policy.uid(),
-                      EventRecorder.Type.Warning,
-                      "AddressesExpired",
-                      addresses.size()
-                          + " addresses of "
-                          + fqdn
-                          + " removed: no successful lookup within retryTimeoutSeconds="
-                          + policy.spec().retryTimeoutSeconds()));
+          .forEach((fqdn, addresses) ->
+              events.record(
+                  id,
+                  policy.uid(),
+                  EventRecorder.Type.Warning,
+                  "AddressesExpired",
+                  addresses.size()
+                      + " addresses of "
+                      + fqdn
+                      + " removed: no successful lookup within retryTimeoutSeconds="
+                      + policy.spec().retryTimeoutSeconds()));
     }
     writeStatus(id, plan.status(failure));
   }

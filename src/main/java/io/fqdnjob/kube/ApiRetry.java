@@ -55,12 +55,21 @@ public final class ApiRetry {
         }
         Duration wait = retryAfter(e);
         if (wait == null) {
-          long jittered = ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
+          long jittered =
+              ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
           wait = Duration.ofMillis(jittered);
         }
-        LOG.debug("{} failed with {} (attempt {}), retrying in {} ms", what, describe(e), attempt, wait.toMillis());
+        LOG.debug(
+            "{} failed with {} (attempt {}), retrying in {} ms",
+            what,
+            describe(e),
+            attempt,
+            wait.toMillis());
         sleep(wait);
-        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(maxBackoff) > 0
+                ? maxBackoff
+                : backoff.multipliedBy(2);
       }
     }
   }

@@ -55,7 +55,8 @@ public final class EventRecorder {
                         id.name()
                             + "."
                             + Long.toHexString(System.currentTimeMillis())
-                            + String.format(Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(0x10000))))
+                            + String.format(
+                                Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(0x10000))))
             .involvedObject(
                 new V1ObjectReference()
                     .apiVersion(FqdnNetworkPolicy.API_VERSION)

@@ -51,7 +51,9 @@ public final class FqdnPolicyStore {
               retry,
               cont ->
                   api.listClusterCustomObject(
-                          FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, FqdnNetworkPolicy.PLURAL)
+                          FqdnNetworkPolicy.GROUP,
+                          FqdnNetworkPolicy.VERSION,
+                          FqdnNetworkPolicy.PLURAL)
                       .labelSelector(scope.labelSelector())
                       .limit(PAGE_SIZE)
                       ._continue(cont)
@@ -112,8 +114,7 @@ public final class FqdnPolicyStore {
             : new JsonObject();
     ResourceId id = new ResourceId(string(metadata, "namespace"), string(metadata, "name"));
     String uid = string(metadata, "uid");
-    long generation =
-        metadata.has("generation") ? metadata.get("generation").getAsLong() : 0;
+    long generation = metadata.has("generation") ? metadata.get("generation").getAsLong() : 0;
     try {
       return new ListedResource(
           id, uid, generation, item, FqdnNetworkPolicyCodec.fromJson(item), null);

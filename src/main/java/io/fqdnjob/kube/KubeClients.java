@@ -29,7 +29,8 @@ public final class KubeClients {
       if (kubeconfig != null) {
         client = fromFile(kubeconfig);
       } else if (System.getenv("KUBECONFIG") != null && !System.getenv("KUBECONFIG").isBlank()) {
-        client = fromFile(Path.of(System.getenv("KUBECONFIG").split(java.io.File.pathSeparator)[0]));
+        client =
+            fromFile(Path.of(System.getenv("KUBECONFIG").split(java.io.File.pathSeparator)[0]));
       } else {
         Path home = Path.of(System.getProperty("user.home"), ".kube", "config");
         if (Files.isReadable(home)) {
@@ -51,7 +52,9 @@ public final class KubeClients {
     dispatcher.setMaxRequests(Math.max(maxConnections, 1));
     dispatcher.setMaxRequestsPerHost(Math.max(maxConnections, 1));
     client.setHttpClient(
-        client.getHttpClient().newBuilder()
+        client
+            .getHttpClient()
+            .newBuilder()
             .dispatcher(dispatcher)
             .connectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -68,7 +71,8 @@ public final class KubeClients {
     try (Reader reader = Files.newBufferedReader(path)) {
       config = KubeConfig.loadKubeConfig(reader);
     } catch (RuntimeException e) {
-      throw new ConfigurationException("kubeconfig " + path + " is not valid: " + e.getMessage(), e);
+      throw new ConfigurationException(
+          "kubeconfig " + path + " is not valid: " + e.getMessage(), e);
     }
     config.setFile(path.toFile());
     if (config.getServer() == null) {

@@ -72,7 +72,8 @@ public final class NetworkPolicyStore {
       JsonObject metadata = item.getAsJsonObject("metadata");
       result.put(
           new ResourceId(
-              FqdnPolicyStore.string(metadata, "namespace"), FqdnPolicyStore.string(metadata, "name")),
+              FqdnPolicyStore.string(metadata, "namespace"),
+              FqdnPolicyStore.string(metadata, "name")),
           item);
     }
     return result;
@@ -180,19 +181,18 @@ public final class NetworkPolicyStore {
     }
     return metadata.getAsJsonArray("ownerReferences").asList().stream()
         .map(JsonElement::getAsJsonObject)
-        .map(
-            o ->
-                FqdnPolicyStore.string(o, "apiVersion")
-                    + "|"
-                    + FqdnPolicyStore.string(o, "kind")
-                    + "|"
-                    + FqdnPolicyStore.string(o, "name")
-                    + "|"
-                    + FqdnPolicyStore.string(o, "uid")
-                    + "|"
-                    + FqdnPolicyStore.string(o, "controller")
-                    + "|"
-                    + FqdnPolicyStore.string(o, "blockOwnerDeletion"))
+        .map(o ->
+            FqdnPolicyStore.string(o, "apiVersion")
+                + "|"
+                + FqdnPolicyStore.string(o, "kind")
+                + "|"
+                + FqdnPolicyStore.string(o, "name")
+                + "|"
+                + FqdnPolicyStore.string(o, "uid")
+                + "|"
+                + FqdnPolicyStore.string(o, "controller")
+                + "|"
+                + FqdnPolicyStore.string(o, "blockOwnerDeletion"))
         .sorted()
         .toList();
   }

@@ -12,7 +12,8 @@ import java.util.TreeSet;
  * @param labelSelector a Kubernetes label selector on the fqdn resources, or {@code null}
  * @param policies single resources to process; when not empty only these are read
  */
-public record Scope(SortedSet<String> namespaces, String labelSelector, SortedSet<ResourceId> policies) {
+public record Scope(
+    SortedSet<String> namespaces, String labelSelector, SortedSet<ResourceId> policies) {
   public Scope {
     namespaces = new TreeSet<>(namespaces);
     policies = new TreeSet<>(policies);

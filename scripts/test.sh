@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: picks a JDK >= 21, then unit tests, the
+# integration tests on the local test bed (Kubernetes and BIND on loopback, built or installed on
+# first use by scripts/testbed.sh) and the formatting check. Extra arguments go to Maven.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=lib/java.sh
+source scripts/lib/java.sh
+echo "test: using $("$JAVA_HOME/bin/java" -version 2>&1 | head -n1) from $JAVA_HOME" >&2
+# Prepare the bed up front so its (first-time, slow) build is visible as its own step.
+scripts/testbed.sh prepare
+./mvnw -B verify "$@"
