@@ -206,10 +206,7 @@ public final class DnsResolver implements AutoCloseable {
    */
   public CompletableFuture<LookupResult> resolve(LookupKey key, Duration timeout) {
     Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive: " + timeout);
-    }
+    checkTimeout(timeout);
     CompletableFuture<LookupResult> result = new CompletableFuture<>();
     if (cancelled.isDone()) {
       result.cancel(false);
@@ -239,6 +236,13 @@ public final class DnsResolver implements AutoCloseable {
     return result;
   }
 
+  private static void checkTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+  }
+
   /**
    * Resolves all keys at the same time and returns the results of those that finished before {@code
    * deadline}. Keys still running at the deadline, or when {@link #cancel()} is called, are stopped
@@ -254,6 +258,11 @@ public final class DnsResolver implements AutoCloseable {
   public Map<LookupKey, LookupResult> resolveAll(
       Map<LookupKey, Duration> timeouts, Instant deadline) {
     Objects.requireNonNull(deadline, "deadline");
+    // Check all arguments before starting anything, so that a bad one leaves nothing running.
+    timeouts.forEach((key, timeout) -> {
+      Objects.requireNonNull(key, "key");
+      checkTimeout(timeout);
+    });
     Map<LookupKey, CompletableFuture<LookupResult>> futures = new LinkedHashMap<>();
     timeouts.forEach((key, timeout) -> futures.put(key, resolve(key, timeout)));
 

@@ -861,6 +861,19 @@ class DnsResolverTest {
   }
 
   @Test
+  void resolveAllWithABadTimeoutStartsNothing() {
+    resolver(first);
+    Map<LookupKey, Duration> keys = new LinkedHashMap<>();
+    keys.put(WWW_A, LONG);
+    keys.put(LookupKey.a("other.example.com"), Duration.ZERO);
+
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> resolver.resolveAll(keys, Instant.now().plusSeconds(5)));
+    assertEquals(0, resolver.queriesSent());
+  }
+
+  @Test
   void configNeedsAServer() {
     assertThrows(IllegalArgumentException.class, () -> DnsResolver.Config.of(List.of()));
     assertThrows(
