@@ -15,7 +15,11 @@ final class Addresses {
 
   private Addresses() {}
 
-  /** Returns the parseable entries of {@code cidrs} that belong to {@code family}. */
+  /**
+   * Returns the host routes among {@code cidrs} that belong to {@code family}. Anything else is
+   * damage (status is writable by others): a wider network such as {@code 128.0.0.0/1} must never
+   * reach a NetworkPolicy, and the address filter judges host routes only.
+   */
   static List<Cidr> ofFamily(List<String> cidrs, AddressFamily family) {
     List<Cidr> result = new ArrayList<>();
     for (String value : cidrs) {
@@ -25,14 +29,15 @@ final class Addresses {
       } catch (IllegalArgumentException e) {
         continue; // A damaged entry is dropped rather than failing the resource.
       }
-      if (cidr.isIpv4() == (family == AddressFamily.IPV4)) {
+      boolean hostRoute = cidr.prefixLength() == (cidr.isIpv4() ? 32 : 128);
+      if (hostRoute && cidr.isIpv4() == (family == AddressFamily.IPV4)) {
         result.add(cidr);
       }
     }
     return result;
   }
 
-  /** Returns the parseable entries of {@code cidrs}. */
+  /** Returns the host routes among {@code cidrs}, IPv4 first. */
   static List<Cidr> parseAll(List<String> cidrs) {
     List<Cidr> result = new ArrayList<>(ofFamily(cidrs, AddressFamily.IPV4));
     result.addAll(ofFamily(cidrs, AddressFamily.IPV6));

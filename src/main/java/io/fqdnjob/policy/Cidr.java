@@ -3,10 +3,17 @@ package io.fqdnjob.policy;
 import com.google.common.net.InetAddresses;
 import java.math.BigInteger;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-/** An IPv4 or IPv6 network in CIDR notation; parsing never touches DNS. */
+/**
+ * An IPv4 or IPv6 network in CIDR notation; parsing never touches DNS.
+ *
+ * <p>An IPv4-mapped IPv6 network ({@code ::ffff:a.b.c.d/96} and longer) is held as the IPv4 network
+ * it carries, the way the JDK holds such addresses: {@code ::ffff:192.0.2.1/128} is {@code
+ * 192.0.2.1/32}.
+ */
 public record Cidr(InetAddress network, int prefixLength) {
 
   public Cidr {
@@ -15,7 +22,12 @@ public record Cidr(InetAddress network, int prefixLength) {
       throw new IllegalArgumentException(
           "prefix length " + prefixLength + " out of range for " + network.getHostAddress());
     }
-    network = mask(network, prefixLength);
+    InetAddress masked = mask(network, prefixLength);
+    if (bits == 128 && masked instanceof Inet4Address) {
+      // The JDK returned the IPv4 address a mapped IPv6 network carries; the prefix follows it.
+      prefixLength -= 96;
+    }
+    network = masked;
   }
 
   /** Parses {@code ADDRESS/PREFIX} or a bare address (a host route). */
@@ -27,6 +39,10 @@ public record Cidr(InetAddress network, int prefixLength) {
       throw new IllegalArgumentException("not an IP address or CIDR: '" + value + "'");
     }
     InetAddress parsed = InetAddresses.forString(address);
+    if (address.contains(":") && parsed instanceof Inet4Address) {
+      // ::ffff:a.b.c.d came back as a.b.c.d; its prefix counts 128 bits, not 32.
+      parsed = mappedIpv6(parsed);
+    }
     int bits = parsed.getAddress().length * 8;
     int prefix;
     try {
@@ -66,6 +82,18 @@ public record Cidr(InetAddress network, int prefixLength) {
       bytes[i] &= (byte) (0xff << (8 - keep));
     }
     return byAddress(bytes);
+  }
+
+  private static InetAddress mappedIpv6(InetAddress ipv4) {
+    byte[] bytes = new byte[16];
+    bytes[10] = (byte) 0xff;
+    bytes[11] = (byte) 0xff;
+    System.arraycopy(ipv4.getAddress(), 0, bytes, 12, 4);
+    try {
+      return Inet6Address.getByAddress(null, bytes, -1);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bad address length " + bytes.length, e);
+    }
   }
 
   static InetAddress byAddress(byte[] bytes) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Renders the {@code networking.k8s.io/v1} NetworkPolicy of a resource as a server-side apply body:
@@ -29,7 +30,8 @@ public final class NetworkPolicyRenderer {
    * Returns the apply body.
    *
    * @param allowedPerRule for each entry of {@code spec.egress}, the addresses it allows (already
-   *     filtered); empty sets are skipped
+   *     filtered); empty sets are skipped. Peers are rendered in {@link Addresses#ORDER} whatever
+   *     the sets' own order.
    */
   public static JsonObject render(FqdnNetworkPolicy policy, List<SortedSet<Cidr>> allowedPerRule) {
     if (allowedPerRule.size() != policy.spec().egress().size()) {
@@ -72,7 +74,10 @@ public final class NetworkPolicyRenderer {
         rule.add("ports", withDefaultProtocol(ports));
       }
       JsonArray to = new JsonArray();
-      for (Cidr cidr : allowed) {
+      // The output order is the renderer's contract, not the caller's: re-sort.
+      SortedSet<Cidr> ordered = new TreeSet<>(Addresses.ORDER);
+      ordered.addAll(allowed);
+      for (Cidr cidr : ordered) {
         JsonObject ipBlock = new JsonObject();
         ipBlock.addProperty("cidr", cidr.toString());
         JsonObject peer = new JsonObject();

@@ -7,6 +7,7 @@ import io.fqdnjob.model.EgressRule;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.FqdnStatus;
+import io.fqdnjob.model.ResolveReason;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,8 +144,25 @@ public record ResourcePlan(
               generation,
               now);
     }
-    Condition resolve = Conditions.resolve(names, previous, generation, now);
+    Condition resolve = Conditions.resolve(namesToJudge(), previous, generation, now);
     return new FqdnNetworkPolicyStatus(
         List.of(ready, resolve), names, appliedAddressCount, totalAddressesCount, now, generation);
+  }
+
+  /**
+   * Returns the names as the Resolve condition judges them: a name whose lookup did not finish and
+   * that has no earlier status counts as {@link ResolveReason#UNKNOWN}, so that Resolve is never
+   * True while a name of the spec has not resolved. No status entry is written for it.
+   */
+  private List<FqdnStatus> namesToJudge() {
+    List<FqdnStatus> judged = new ArrayList<>(names);
+    for (String fqdn : unfinishedNames) {
+      if (names.stream().noneMatch(n -> n.fqdn().equals(fqdn))) {
+        judged.add(
+            new FqdnStatus(
+                fqdn, null, null, ResolveReason.UNKNOWN, "lookup did not finish", List.of()));
+      }
+    }
+    return judged;
   }
 }

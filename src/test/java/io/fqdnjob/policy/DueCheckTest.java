@@ -1,0 +1,111 @@
+package io.fqdnjob.policy;
+
+import static io.fqdnjob.policy.PolicyFixtures.T0;
+import static io.fqdnjob.policy.PolicyFixtures.lookedUp;
+import static io.fqdnjob.policy.PolicyFixtures.policy;
+import static io.fqdnjob.policy.PolicyFixtures.rule;
+import static io.fqdnjob.policy.PolicyFixtures.spec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.NetworkType;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class DueCheckTest {
+  private static final DueCheck NO_SLACK = new DueCheck(Duration.ZERO, false);
+
+  /** Generation 3, TTL 60 s, last looked up at T0 with generation 3 observed. */
+  private static FqdnNetworkPolicy upToDate() {
+    return policy(3, spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")), lookedUp(T0, 3L));
+  }
+
+  @Test
+  void neverLookedUpIsDue() {
+    FqdnNetworkPolicy fresh =
+        policy(
+            1,
+            spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")),
+            FqdnNetworkPolicyStatus.EMPTY);
+
+    assertEquals("never looked up", NO_SLACK.dueReason(fresh, T0));
+    assertEquals(Instant.EPOCH, DueCheck.nextDue(fresh));
+  }
+
+  @Test
+  void withinTtlIsNotDue() {
+    assertNull(NO_SLACK.dueReason(upToDate(), T0.plusSeconds(59)));
+    assertFalse(NO_SLACK.isDue(upToDate(), T0.plusSeconds(59)));
+  }
+
+  @Test
+  void ttlPassedIsDueExactlyAtTheBoundary() {
+    assertEquals("TTL passed", NO_SLACK.dueReason(upToDate(), T0.plusSeconds(60)));
+    assertTrue(NO_SLACK.isDue(upToDate(), T0.plusSeconds(61)));
+    assertEquals(T0.plusSeconds(60), DueCheck.nextDue(upToDate()));
+  }
+
+  @Test
+  void slackMakesARunThatStartedEarlyFindTheResourceDue() {
+    DueCheck slack = new DueCheck(Duration.ofSeconds(5), false);
+
+    assertNull(slack.dueReason(upToDate(), T0.plusSeconds(54)));
+    assertEquals("TTL passed", slack.dueReason(upToDate(), T0.plusSeconds(55)));
+  }
+
+  @Test
+  void ttlOfTheSpecIsUsed() {
+    FqdnNetworkPolicy slow =
+        policy(3, spec(NetworkType.IPV4, 300, 3600, rule("a.example.com")), lookedUp(T0, 3L));
+
+    assertFalse(NO_SLACK.isDue(slow, T0.plusSeconds(299)));
+    assertTrue(NO_SLACK.isDue(slow, T0.plusSeconds(300)));
+  }
+
+  @Test
+  void changedSpecIsDueAtOnce() {
+    FqdnNetworkPolicy edited =
+        policy(4, spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")), lookedUp(T0, 3L));
+
+    assertEquals("spec changed (generation 4)", NO_SLACK.dueReason(edited, T0.plusSeconds(1)));
+  }
+
+  @Test
+  void statusWithoutObservedGenerationIsDue() {
+    FqdnNetworkPolicy legacy =
+        policy(3, spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")), lookedUp(T0, null));
+
+    assertTrue(NO_SLACK.isDue(legacy, T0.plusSeconds(1)));
+  }
+
+  @Test
+  void largeGenerationsAreComparedByValue() {
+    long generation = 1_000_000L;
+    FqdnNetworkPolicy policy =
+        policy(
+            generation,
+            spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")),
+            lookedUp(T0, Long.valueOf(generation)));
+
+    assertNull(NO_SLACK.dueReason(policy, T0.plusSeconds(1)));
+  }
+
+  @Test
+  void forceMakesEverythingDue() {
+    DueCheck force = new DueCheck(Duration.ZERO, true);
+
+    assertEquals("forced", force.dueReason(upToDate(), T0.plusSeconds(1)));
+    assertEquals("forced", force.dueReason(upToDate(), T0));
+  }
+
+  @Test
+  void slackIsRequired() {
+    assertThrows(NullPointerException.class, () -> new DueCheck(null, false));
+  }
+}
