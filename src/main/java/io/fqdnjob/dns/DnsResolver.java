@@ -56,6 +56,8 @@ import org.xbill.DNS.io.IoClientFactory;
  * #cancel()}, {@link #close()} or the caller.
  */
 public final class DnsResolver implements AutoCloseable {
+  private static final Duration MAX_WAIT = Duration.ofDays(1);
+
   private static final Logger log = LoggerFactory.getLogger(DnsResolver.class);
 
   /**
@@ -268,7 +270,11 @@ public final class DnsResolver implements AutoCloseable {
 
     CompletableFuture<Void> all =
         CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new));
-    long waitNanos = Math.max(0, Duration.between(Instant.now(), deadline).toNanos());
+    // A far deadline (Instant.MAX means "none") does not fit in nanoseconds; a day is plenty,
+    // as every lookup has its own timeout of at most a minute.
+    Duration wait = Duration.between(Instant.now(), deadline);
+    long waitNanos =
+        wait.isNegative() ? 0 : wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT.toNanos() : wait.toNanos();
     try {
       CompletableFuture.anyOf(all, cancelled).get(waitNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException | ExecutionException e) {

@@ -735,6 +735,16 @@ class DnsResolverTest {
   }
 
   @Test
+  void resolveAllWithNoDeadlineWaitsForEveryLookup() throws Exception {
+    first.on("www.example.com", Type.A, records(a("www.example.com", 300, "192.0.2.10")));
+    resolver(first);
+
+    Map<LookupKey, LookupResult> results = resolver.resolveAll(Map.of(WWW_A, LONG), Instant.MAX);
+
+    assertEquals(ResolveReason.SUCCESS, results.get(WWW_A).reason());
+  }
+
+  @Test
   void resolveAllReturnsFailuresAsData() throws Exception {
     first
         .on("www.example.com", Type.A, records(a("www.example.com", 300, "192.0.2.10")))
