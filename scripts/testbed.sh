@@ -157,6 +157,10 @@ stop_components() {
       kill -KILL "$pid" 2>/dev/null || true
       while is_ours "$pid" "$name"; do sleep 0.1; done
     fi
+    # The processes were re-parented to init when `up` ended; give init a moment to reap them
+    # so that they do not linger as zombies in process listings.
+    deadline=$((SECONDS + 5))
+    while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
   done
   for name in "$@"; do rm -f "$RUN/$name.pid"; done
 }
@@ -234,17 +238,19 @@ EOF
 
 openssl_quiet() { openssl "$@" 2>"$PKI/openssl.err" || die "openssl $1 failed: $(cat "$PKI/openssl.err")"; }
 
+# ensure_ca NAME COMMON_NAME
 ensure_ca() {
-  [ -s "$PKI/ca.crt" ] && return 0
-  log "creating certificate authority"
+  local name=$1 cn=$2
+  [ -s "$PKI/$name.crt" ] && return 0
+  log "creating certificate authority $name"
   openssl_quiet req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
-    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=fqdn-job test bed CA" \
+    -keyout "$PKI/$name.key" -out "$PKI/$name.crt" -subj "/CN=$cn" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 }
 
-# issue NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
+# issue NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES] [CA_NAME]
 issue() {
-  local name=$1 subject=$2 eku=$3 san=${4:-}
+  local name=$1 subject=$2 eku=$3 san=${4:-} ca=${5:-ca}
   [ -s "$PKI/$name.crt" ] && return 0
   {
     echo "basicConstraints=critical,CA:FALSE"
@@ -254,8 +260,8 @@ issue() {
   } >"$PKI/$name.ext"
   openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" \
     -out "$PKI/$name.csr"
-  openssl_quiet x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" -CA "$PKI/ca.crt" \
-    -CAkey "$PKI/ca.key" -set_serial "0x$(openssl rand -hex 16)" -extfile "$PKI/$name.ext" \
+  openssl_quiet x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" \
+    -CAkey "$PKI/$ca.key" -set_serial "0x$(openssl rand -hex 16)" -extfile "$PKI/$name.ext" \
     -out "$PKI/$name.crt"
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
@@ -263,7 +269,10 @@ issue() {
 ensure_pki() {
   mkdir -p "$PKI"
   chmod 700 "$PKI"
-  ensure_ca
+  ensure_ca ca "fqdn-job test bed CA"
+  # The API server's aggregation layer trusts a separate CA for the front proxy, as on real
+  # clusters; configuring it also lets components read a complete authentication ConfigMap.
+  ensure_ca front-proxy-ca "fqdn-job test bed front proxy CA"
   local loopback="IP:127.0.0.1,DNS:localhost"
   [ -s "$PKI/admin.crt" ] || log "issuing certificates (first start only)"
   issue etcd "/CN=etcd" serverAuth,clientAuth "$loopback"
@@ -273,6 +282,7 @@ ensure_pki() {
   issue controller-manager "/CN=system:kube-controller-manager" clientAuth
   issue controller-manager-serving "/CN=kube-controller-manager" serverAuth "$loopback"
   issue admin "/O=system:masters/CN=fqdn-testbed-admin" clientAuth
+  issue front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
   if [ ! -s "$PKI/service-account.key" ]; then
     openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/service-account.key"
     openssl_quiet pkey -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub"
@@ -361,10 +371,20 @@ start_apiserver() {
     --service-account-key-file="$PKI/service-account.pub" \
     --service-account-signing-key-file="$PKI/service-account.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
+    --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --allow-privileged=false --profiling=false \
     --cert-dir="$DIR/apiserver-certs"
 }
 
+# --use-service-account-credentials: each controller acts as its own ServiceAccount with the
+# bootstrap RBAC role made for it, as on real clusters. Without it every controller acts as
+# system:kube-controller-manager, which may not, for example, read custom resources, so the
+# garbage collector could not delete what they own.
 start_controller_manager() {
   launch kube-controller-manager "$(binary_of kube-controller-manager)" \
     --kubeconfig="$DIR/controller-manager.kubeconfig" \
@@ -375,6 +395,7 @@ start_controller_manager() {
     --tls-private-key-file="$PKI/controller-manager-serving.key" \
     --client-ca-file="$PKI/ca.crt" \
     --controllers='*' --leader-elect=false \
+    --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI/service-account.key" \
     --root-ca-file="$PKI/ca.crt" \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
