@@ -3,9 +3,9 @@ package io.fqdnjob.model;
 /**
  * Outcome of resolving one name, as written to {@code status.fqdns[].resolveReason}.
  *
- * <p>The declaration order is the priority used when several names of one resource fail: the
- * first constant has the highest priority. The names and the order of the reference controller's
- * reasons are kept; {@link #NODATA} is new and sits just below {@link #NXDOMAIN}.
+ * <p>The declaration order is the priority used when several names of one resource fail: the first
+ * constant has the highest priority. The names and the order of the reference controller's reasons
+ * are kept; {@link #NODATA} is new and sits just below {@link #NXDOMAIN}.
  */
 public enum ResolveReason {
   OTHER_ERROR(true),
