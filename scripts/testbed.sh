@@ -13,6 +13,9 @@
 # to stdout. Nothing here sends traffic off the machine: every listener and every upstream is
 # on loopback, and named is authoritative for the root zone so it never needs the internet.
 set -euo pipefail
+# No job control: background children must not lead process groups, so that `setsid` runs the
+# program in place and `$!` is its pid.
+set +m
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
@@ -27,6 +30,7 @@ GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 # Stop order: clients of etcd first, etcd last.
 COMPONENTS=(kube-controller-manager kube-apiserver named etcd)
+STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 die() {
@@ -133,45 +137,57 @@ wait_for() {
   done
 }
 
-# Sends SIGTERM to the given components, then SIGKILL to those still running after the grace
-# period, and returns once all of them are gone.
-stop_components() {
-  local name pid pids=() deadline
-  for name in "$@"; do
-    pid=$(pid_of "$name") || continue
-    if is_ours "$pid" "$name"; then
-      log "stopping $name (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid:$name")
-    fi
+# stop_pids NAME:PID... sends SIGTERM to all of them at once, SIGKILL to those still running
+# after the grace period, and returns once all of them are gone.
+stop_pids() {
+  local entry pid name deadline
+  for entry in "$@"; do
+    pid=${entry#*:}
+    name=${entry%%:*}
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
   done
   deadline=$((SECONDS + GRACE_SECONDS))
-  for entry in "${pids[@]}"; do
-    pid=${entry%%:*}
-    name=${entry#*:}
-    while is_ours "$pid" "$name" && [ "$SECONDS" -lt "$deadline" ]; do
-      sleep 0.1
-    done
+  for entry in "$@"; do
+    pid=${entry#*:}
+    name=${entry%%:*}
+    while is_ours "$pid" "$name" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
     if is_ours "$pid" "$name"; then
       log "$name (pid $pid) ignored SIGTERM for $GRACE_SECONDS s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       while is_ours "$pid" "$name"; do sleep 0.1; done
     fi
-    # The processes were re-parented to init when `up` ended; give init a moment to reap them
-    # so that they do not linger as zombies in process listings.
-    deadline=$((SECONDS + 5))
+  done
+  for entry in "$@"; do STOPPED+=("${entry#*:}"); done
+}
+
+# The stopped processes were re-parented to init when `up` ended; give init a moment to reap
+# them so that they do not linger as zombies in process listings after `down`.
+await_reaping() {
+  local pid deadline=$((SECONDS + 5))
+  for pid in "${STOPPED[@]}"; do
     while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
   done
+}
+
+# Stops the given components (those recorded in pid files and still running).
+stop_components() {
+  local name pid entries=()
+  for name in "$@"; do
+    pid=$(pid_of "$name") || continue
+    is_ours "$pid" "$name" && entries+=("$name:$pid")
+  done
+  [ "${#entries[@]}" -eq 0 ] || stop_pids "${entries[@]}"
   for name in "$@"; do rm -f "$RUN/$name.pid"; done
 }
 
 # Processes of this bed whose pid files are gone (for example after `mvn clean` removed the
-# folder under a running bed). They are recognised by this bed's folder on their command line.
+# folder under a running bed), as NAME:PID. They are recognised by their program and by this
+# bed's folder on their command line. etcd comes last so that its clients stop first.
 orphans() {
-  local proc pid comm cmdline
+  local proc pid comm cmdline found=() store=()
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
-    [ "$pid" != $$ ] || continue
     comm=$(cat "$proc/comm" 2>/dev/null) || continue
     case $comm in
       etcd | kube-apiserver | kube-controller | named) ;;
@@ -179,8 +195,12 @@ orphans() {
     esac
     cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null) || continue
     [[ $cmdline == *"$DIR/"* ]] || continue
-    is_tracked "$pid" || echo "$pid"
+    is_ours "$pid" "$comm" || continue
+    is_tracked "$pid" && continue
+    if [ "$comm" = etcd ]; then store+=("$comm:$pid"); else found+=("$comm:$pid"); fi
   done
+  echo "${found[*]}"
+  echo "${store[*]}"
 }
 
 is_tracked() {
@@ -192,17 +212,12 @@ is_tracked() {
 }
 
 stop_orphans() {
-  local pid deadline
-  for pid in $(orphans); do
-    log "stopping leftover process $pid ($(cat "/proc/$pid/comm" 2>/dev/null || echo gone))"
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + GRACE_SECONDS))
-    while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ] \
-      && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  local clients store
+  { read -r clients; read -r store; } < <(orphans)
+  # shellcheck disable=SC2086 # word splitting wanted: lists of NAME:PID
+  [ -z "$clients" ] || stop_pids $clients
+  # shellcheck disable=SC2086
+  [ -z "$store" ] || stop_pids $store
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -630,6 +645,7 @@ cmd_down() {
   stop_components kube-controller-manager kube-apiserver named
   stop_components etcd
   stop_orphans
+  await_reaping
   log "stopped in $((SECONDS - started_at)) s"
 }
 
