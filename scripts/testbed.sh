@@ -13,6 +13,9 @@
 # to stdout. Nothing here sends traffic off the machine: every listener and every upstream is
 # on loopback, and named is authoritative for the root zone so it never needs the internet.
 set -euo pipefail
+# No job control: background children must not lead process groups, so that `setsid` runs the
+# program in place and `$!` is its pid.
+set +m
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
@@ -27,6 +30,7 @@ GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 # Stop order: clients of etcd first, etcd last.
 COMPONENTS=(kube-controller-manager kube-apiserver named etcd)
+STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 die() {
@@ -133,41 +137,57 @@ wait_for() {
   done
 }
 
-# Sends SIGTERM to the given components, then SIGKILL to those still running after the grace
-# period, and returns once all of them are gone.
-stop_components() {
-  local name pid pids=() deadline
-  for name in "$@"; do
-    pid=$(pid_of "$name") || continue
-    if is_ours "$pid" "$name"; then
-      log "stopping $name (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid:$name")
-    fi
+# stop_pids NAME:PID... sends SIGTERM to all of them at once, SIGKILL to those still running
+# after the grace period, and returns once all of them are gone.
+stop_pids() {
+  local entry pid name deadline
+  for entry in "$@"; do
+    pid=${entry#*:}
+    name=${entry%%:*}
+    log "stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
   done
   deadline=$((SECONDS + GRACE_SECONDS))
-  for entry in "${pids[@]}"; do
-    pid=${entry%%:*}
-    name=${entry#*:}
-    while is_ours "$pid" "$name" && [ "$SECONDS" -lt "$deadline" ]; do
-      sleep 0.1
-    done
+  for entry in "$@"; do
+    pid=${entry#*:}
+    name=${entry%%:*}
+    while is_ours "$pid" "$name" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
     if is_ours "$pid" "$name"; then
       log "$name (pid $pid) ignored SIGTERM for $GRACE_SECONDS s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       while is_ours "$pid" "$name"; do sleep 0.1; done
     fi
   done
+  for entry in "$@"; do STOPPED+=("${entry#*:}"); done
+}
+
+# The stopped processes were re-parented to init when `up` ended; give init a moment to reap
+# them so that they do not linger as zombies in process listings after `down`.
+await_reaping() {
+  local pid deadline=$((SECONDS + 5))
+  for pid in "${STOPPED[@]}"; do
+    while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  done
+}
+
+# Stops the given components (those recorded in pid files and still running).
+stop_components() {
+  local name pid entries=()
+  for name in "$@"; do
+    pid=$(pid_of "$name") || continue
+    is_ours "$pid" "$name" && entries+=("$name:$pid")
+  done
+  [ "${#entries[@]}" -eq 0 ] || stop_pids "${entries[@]}"
   for name in "$@"; do rm -f "$RUN/$name.pid"; done
 }
 
 # Processes of this bed whose pid files are gone (for example after `mvn clean` removed the
-# folder under a running bed). They are recognised by this bed's folder on their command line.
+# folder under a running bed), as NAME:PID. They are recognised by their program and by this
+# bed's folder on their command line. etcd comes last so that its clients stop first.
 orphans() {
-  local proc pid comm cmdline
+  local proc pid comm cmdline found=() store=()
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
-    [ "$pid" != $$ ] || continue
     comm=$(cat "$proc/comm" 2>/dev/null) || continue
     case $comm in
       etcd | kube-apiserver | kube-controller | named) ;;
@@ -175,8 +195,12 @@ orphans() {
     esac
     cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null) || continue
     [[ $cmdline == *"$DIR/"* ]] || continue
-    is_tracked "$pid" || echo "$pid"
+    is_ours "$pid" "$comm" || continue
+    is_tracked "$pid" && continue
+    if [ "$comm" = etcd ]; then store+=("$comm:$pid"); else found+=("$comm:$pid"); fi
   done
+  echo "${found[*]}"
+  echo "${store[*]}"
 }
 
 is_tracked() {
@@ -188,17 +212,12 @@ is_tracked() {
 }
 
 stop_orphans() {
-  local pid deadline
-  for pid in $(orphans); do
-    log "stopping leftover process $pid ($(cat "/proc/$pid/comm" 2>/dev/null || echo gone))"
-    kill -TERM "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + GRACE_SECONDS))
-    while [ -e "/proc/$pid" ] && [ "$SECONDS" -lt "$deadline" ] \
-      && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  local clients store
+  { read -r clients; read -r store; } < <(orphans)
+  # shellcheck disable=SC2086 # word splitting wanted: lists of NAME:PID
+  [ -z "$clients" ] || stop_pids $clients
+  # shellcheck disable=SC2086
+  [ -z "$store" ] || stop_pids $store
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -234,17 +253,19 @@ EOF
 
 openssl_quiet() { openssl "$@" 2>"$PKI/openssl.err" || die "openssl $1 failed: $(cat "$PKI/openssl.err")"; }
 
+# ensure_ca NAME COMMON_NAME
 ensure_ca() {
-  [ -s "$PKI/ca.crt" ] && return 0
-  log "creating certificate authority"
+  local name=$1 cn=$2
+  [ -s "$PKI/$name.crt" ] && return 0
+  log "creating certificate authority $name"
   openssl_quiet req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
-    -keyout "$PKI/ca.key" -out "$PKI/ca.crt" -subj "/CN=fqdn-job test bed CA" \
+    -keyout "$PKI/$name.key" -out "$PKI/$name.crt" -subj "/CN=$cn" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 }
 
-# issue NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES]
+# issue NAME SUBJECT EXTENDED_KEY_USAGE [SUBJECT_ALT_NAMES] [CA_NAME]
 issue() {
-  local name=$1 subject=$2 eku=$3 san=${4:-}
+  local name=$1 subject=$2 eku=$3 san=${4:-} ca=${5:-ca}
   [ -s "$PKI/$name.crt" ] && return 0
   {
     echo "basicConstraints=critical,CA:FALSE"
@@ -254,8 +275,8 @@ issue() {
   } >"$PKI/$name.ext"
   openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -subj "$subject" \
     -out "$PKI/$name.csr"
-  openssl_quiet x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" -CA "$PKI/ca.crt" \
-    -CAkey "$PKI/ca.key" -set_serial "0x$(openssl rand -hex 16)" -extfile "$PKI/$name.ext" \
+  openssl_quiet x509 -req -sha256 -days 3650 -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" \
+    -CAkey "$PKI/$ca.key" -set_serial "0x$(openssl rand -hex 16)" -extfile "$PKI/$name.ext" \
     -out "$PKI/$name.crt"
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
@@ -263,7 +284,10 @@ issue() {
 ensure_pki() {
   mkdir -p "$PKI"
   chmod 700 "$PKI"
-  ensure_ca
+  ensure_ca ca "fqdn-job test bed CA"
+  # The API server's aggregation layer trusts a separate CA for the front proxy, as on real
+  # clusters; configuring it also lets components read a complete authentication ConfigMap.
+  ensure_ca front-proxy-ca "fqdn-job test bed front proxy CA"
   local loopback="IP:127.0.0.1,DNS:localhost"
   [ -s "$PKI/admin.crt" ] || log "issuing certificates (first start only)"
   issue etcd "/CN=etcd" serverAuth,clientAuth "$loopback"
@@ -273,6 +297,7 @@ ensure_pki() {
   issue controller-manager "/CN=system:kube-controller-manager" clientAuth
   issue controller-manager-serving "/CN=kube-controller-manager" serverAuth "$loopback"
   issue admin "/O=system:masters/CN=fqdn-testbed-admin" clientAuth
+  issue front-proxy-client "/CN=front-proxy-client" clientAuth "" front-proxy-ca
   if [ ! -s "$PKI/service-account.key" ]; then
     openssl_quiet genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/service-account.key"
     openssl_quiet pkey -in "$PKI/service-account.key" -pubout -out "$PKI/service-account.pub"
@@ -361,10 +386,20 @@ start_apiserver() {
     --service-account-key-file="$PKI/service-account.pub" \
     --service-account-signing-key-file="$PKI/service-account.key" \
     --service-cluster-ip-range="$SERVICE_CIDR" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
+    --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --allow-privileged=false --profiling=false \
     --cert-dir="$DIR/apiserver-certs"
 }
 
+# --use-service-account-credentials: each controller acts as its own ServiceAccount with the
+# bootstrap RBAC role made for it, as on real clusters. Without it every controller acts as
+# system:kube-controller-manager, which may not, for example, read custom resources, so the
+# garbage collector could not delete what they own.
 start_controller_manager() {
   launch kube-controller-manager "$(binary_of kube-controller-manager)" \
     --kubeconfig="$DIR/controller-manager.kubeconfig" \
@@ -375,6 +410,7 @@ start_controller_manager() {
     --tls-private-key-file="$PKI/controller-manager-serving.key" \
     --client-ca-file="$PKI/ca.crt" \
     --controllers='*' --leader-elect=false \
+    --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI/service-account.key" \
     --root-ca-file="$PKI/ca.crt" \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
@@ -609,6 +645,7 @@ cmd_down() {
   stop_components kube-controller-manager kube-apiserver named
   stop_components etcd
   stop_orphans
+  await_reaping
   log "stopped in $((SECONDS - started_at)) s"
 }
 
