@@ -8,6 +8,8 @@ cd "$root"
 # shellcheck source=lib/java.sh
 source scripts/lib/java.sh
 echo "test: using $("$JAVA_HOME/bin/java" -version 2>&1 | head -n1) from $JAVA_HOME" >&2
-# Prepare the bed up front so its (first-time, slow) build is visible as its own step.
-scripts/testbed.sh prepare
+# Start the bed up front, so that its first-time build (many minutes) shows as a step of its
+# own; the integration tests reuse it, and it is stopped whatever their outcome.
+scripts/testbed.sh up
+trap 'scripts/testbed.sh down' EXIT
 ./mvnw -B verify "$@"
