@@ -15,8 +15,8 @@ import java.util.Optional;
  * (which holds the cloud metadata endpoint 169.254.169.254), unspecified, multicast, broadcast,
  * {@code 0.0.0.0/8} and the IPv6 metadata endpoint {@code fd00:ec2::254}. They are always removed.
  * Private ranges (RFC 1918, {@code fc00::/7}) are removed only when the resource asks for it. Extra
- * ranges come from {@code --deny-cidr}. IPv4-mapped IPv6 addresses are judged by the IPv4 address
- * they carry.
+ * ranges come from {@code --deny-cidr}. IPv6 addresses that carry an IPv4 address (IPv4-mapped,
+ * NAT64, 6to4, IPv4-compatible) are judged by that IPv4 address as well.
  */
 public final class AddressFilter {
   static final List<Cidr> ALWAYS_BLOCKED =
@@ -39,6 +39,10 @@ public final class AddressFilter {
           Cidr.parse("192.168.0.0/16"),
           Cidr.parse("fc00::/7"));
 
+  private static final Cidr NAT64 = Cidr.parse("64:ff9b::/96");
+  private static final Cidr SIX_TO_FOUR = Cidr.parse("2002::/16");
+  private static final Cidr IPV4_COMPATIBLE = Cidr.parse("::/96");
+
   private final List<Cidr> denied;
 
   /** Creates a filter that also removes the given ranges. */
@@ -58,6 +62,24 @@ public final class AddressFilter {
    */
   public Optional<String> rejection(InetAddress address, boolean blockPrivate) {
     InetAddress judged = unmapped(address);
+    Optional<String> own = rejectionOf(judged, address, blockPrivate);
+    if (own.isPresent()) {
+      return own;
+    }
+    // An IPv6 address that embeds an IPv4 one (NAT64, 6to4, IPv4-compatible) reaches that IPv4
+    // address through a translator or tunnel, so it is judged by that address too.
+    Optional<InetAddress> embedded = embeddedIpv4(judged);
+    if (embedded.isPresent()) {
+      Optional<String> carried = rejectionOf(embedded.get(), embedded.get(), blockPrivate);
+      if (carried.isPresent()) {
+        return Optional.of(carried.get() + " (carried in " + judged.getHostAddress() + ")");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> rejectionOf(
+      InetAddress judged, InetAddress original, boolean blockPrivate) {
     for (Cidr cidr : ALWAYS_BLOCKED) {
       if (cidr.contains(judged)) {
         return Optional.of("always blocked range " + cidr);
@@ -71,9 +93,27 @@ public final class AddressFilter {
       }
     }
     for (Cidr cidr : denied) {
-      if (cidr.contains(judged) || cidr.contains(address)) {
+      if (cidr.contains(judged) || cidr.contains(original)) {
         return Optional.of("denied range " + cidr);
       }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Returns the IPv4 address embedded in a NAT64 ({@code 64:ff9b::/96}), 6to4 ({@code 2002::/16})
+   * or IPv4-compatible ({@code ::/96}) IPv6 address.
+   */
+  static Optional<InetAddress> embeddedIpv4(InetAddress address) {
+    if (!(address instanceof Inet6Address)) {
+      return Optional.empty();
+    }
+    byte[] b = address.getAddress();
+    if (NAT64.contains(address) || IPV4_COMPATIBLE.contains(address)) {
+      return Optional.of(Cidr.byAddress(Arrays.copyOfRange(b, 12, 16)));
+    }
+    if (SIX_TO_FOUR.contains(address)) {
+      return Optional.of(Cidr.byAddress(Arrays.copyOfRange(b, 2, 6)));
     }
     return Optional.empty();
   }

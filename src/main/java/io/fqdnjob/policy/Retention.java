@@ -3,6 +3,7 @@ package io.fqdnjob.policy;
 import io.fqdnjob.model.AddressFamily;
 import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.ResolveReason;
+import io.fqdnjob.model.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -102,7 +103,9 @@ public final class Retention {
     } else {
       message = worst.get().message();
       if (reason.isTransient() && withinWindow && !addresses.isEmpty()) {
-        message += "; keeping previous addresses until " + lastSuccess.plus(retryTimeout);
+        message +=
+            "; keeping previous addresses until "
+                + Timestamps.format(lastSuccess.plus(retryTimeout));
       }
     }
     Instant newLastSuccess = reason == ResolveReason.SUCCESS ? now : lastSuccess;

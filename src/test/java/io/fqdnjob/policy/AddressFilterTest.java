@@ -54,6 +54,31 @@ class AddressFilterTest {
   }
 
   @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254
+        "64:ff9b::7f00:1", // NAT64 of 127.0.0.1
+        "2002:a9fe:a9fe::1", // 6to4 of 169.254.169.254
+        "::a9fe:a9fe", // IPv4-compatible 169.254.169.254
+      })
+  void ipv6FormThatCarriesASpecialIpv4AddressIsRemoved(String address) {
+    Optional<String> rejection = filter.rejection(ip(address), false);
+    assertTrue(rejection.isPresent(), address);
+    assertTrue(rejection.get().contains("carried in"), rejection.get());
+  }
+
+  @Test
+  void nat64FormOfAPrivateAddressFollowsBlockPrivate() {
+    assertTrue(filter.rejection(ip("64:ff9b::a01:203"), true).isPresent());
+    assertEquals(Optional.empty(), filter.rejection(ip("64:ff9b::a01:203"), false));
+  }
+
+  @Test
+  void nat64FormOfAPublicAddressIsAllowed() {
+    assertEquals(Optional.empty(), filter.rejection(ip("64:ff9b::cb00:7105"), true));
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"169.254.169.254", "127.0.0.1", "0.0.0.0", "224.0.0.251"})
   void ipv4MappedIpv6FormOfASpecialAddressIsRemovedToo(String ipv4) throws Exception {
     Optional<String> rejection = filter.rejection(mappedIpv6(ipv4), false);
