@@ -140,11 +140,12 @@ final class RunCommand implements Callable<Integer> {
     if (apiConcurrency < 1) {
       throw new ConfigurationException("--api-concurrency must be at least 1");
     }
-    ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
-    ApiRetry retry = ApiRetry.standard();
     Instant start = Instant.now();
     Instant deadline = lookupDeadline == null ? Instant.MAX : start.plus(lookupDeadline);
+    // Every flag is checked before the first request, so a typo never costs a half run.
     try (DnsResolver resolver = dns.resolver()) {
+      ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
+      ApiRetry retry = ApiRetry.standard();
       RunJob job =
           new RunJob(
               new FqdnPolicyStore(client, retry),

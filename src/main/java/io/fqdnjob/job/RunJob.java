@@ -206,7 +206,9 @@ public final class RunJob {
                 + id
                 + (plan.deniesAll()
                     ? ": deny-all egress, no name has an allowed address"
-                    : " allowing " + plan.appliedAddressCount() + " addresses");
+                    : " allowing "
+                        + plan.appliedAddressCount()
+                        + (plan.appliedAddressCount() == 1 ? " address" : " addresses"));
         if (options.dryRun()) {
           out.println("would " + (create ? "create" : "update") + " networkpolicy " + id);
           out.println(plan.networkPolicy());

@@ -139,7 +139,9 @@ public record ResourcePlan(
           Conditions.ready(
               true,
               Conditions.READY,
-              "NetworkPolicy allows " + appliedAddressCount + " addresses",
+              "NetworkPolicy allows "
+                  + appliedAddressCount
+                  + (appliedAddressCount == 1 ? " address" : " addresses"),
               previous,
               generation,
               now);

@@ -1,0 +1,254 @@
+package io.fqdnjob.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.JobProcess;
+import io.fqdnjob.testbed.TestBed;
+import io.fqdnjob.testbed.TestBedException;
+import io.fqdnjob.testbed.TestBedExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Runs that do not go to plan: a NetworkPolicy the API server refuses, and a run stopped by SIGTERM
+ * while a lookup is still waiting for its answer. Nothing may be lost or half-written.
+ */
+@ExtendWith(TestBedExtension.class)
+class RunFailureIT {
+  private static final String POLICY_NAME = "fqdn-job-it-refuse-blocked";
+
+  private static TestBed bed;
+  private static JobProcess job;
+
+  @BeforeAll
+  static void setUp(TestBed testBed) {
+    bed = testBed;
+    bed.installCrd();
+    job = new JobProcess(bed);
+    // A real admission rule of the API server, so the refusal is the server's own: any
+    // NetworkPolicy labelled refuse=yes in this class's namespace is denied.
+    bed.kubectlApply(
+        """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: %1$s}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [networking.k8s.io]
+              apiVersions: [v1]
+              operations: [CREATE, UPDATE]
+              resources: [networkpolicies]
+          validations:
+          - expression: "!has(object.metadata.labels) || !('refuse' in object.metadata.labels)"
+            message: NetworkPolicies labelled refuse are not allowed here
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: %1$s}
+        spec:
+          policyName: %1$s
+          validationActions: [Deny]
+          matchResources:
+            namespaceSelector:
+              matchLabels: {kubernetes.io/metadata.name: %2$s}
+        """
+            .formatted(POLICY_NAME, bed.namespace()));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    bed.kubectl(
+        "delete",
+        "validatingadmissionpolicybinding,validatingadmissionpolicy",
+        POLICY_NAME,
+        "--ignore-not-found");
+  }
+
+  @Test
+  void refusedApplyFailsThatResourceOnlyAndExitsOne() throws Exception {
+    String name = bed.zone().uniqueName("refused");
+    bed.zone().setA(name, "198.51.100.110");
+    create("refused", "refuse: \"yes\"", name);
+    create("accepted", null, name);
+    awaitAdmissionPolicy();
+
+    JobProcess.Result result = job.run("--namespace", bed.namespace());
+
+    assertEquals(1, result.exitCode(), result.toString());
+    assertTrue(result.stderr().contains("failed=1"), result.toString());
+    assertNull(tryGet("networkpolicy", "refused"));
+    JsonObject ready = condition(get("fqdn", "refused"), "Ready");
+    assertEquals("False", ready.get("status").getAsString());
+    assertTrue(
+        ready.get("message").getAsString().contains("labelled refuse are not allowed"),
+        ready.toString());
+    assertTrue(events("refused").contains("ApplyFailed"));
+    assertEquals("True", condition(get("fqdn", "accepted"), "Ready").get("status").getAsString());
+  }
+
+  @Test
+  void sigtermDuringLookupsWritesWhatFinishedAndLeavesTheRestUntouched() throws Exception {
+    String fast = bed.zone().uniqueName("fast");
+    bed.zone().setA(fast, "198.51.100.120");
+    bed.kubectl("create", "namespace", bed.namespace() + "-term");
+    String ns = bed.namespace() + "-term";
+    try {
+      apply(ns, "quick", null, "resolveTimeoutSeconds: 5\n", fast);
+      apply(ns, "waiting", null, "resolveTimeoutSeconds: 30\n", bed.zone().timeoutName());
+
+      List<String> command =
+          new ArrayList<>(
+              job.command(
+                  "run",
+                  "--kubeconfig",
+                  bed.kubeconfig().toString(),
+                  "--dns-server",
+                  bed.dnsServer(),
+                  "--namespace",
+                  ns));
+      Path stderr = Files.createTempFile("fqdn-job-term", ".log");
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(stderr.toFile())
+              .start();
+      try {
+        awaitLine(stderr, "resources listed");
+        Thread.sleep(1_500); // the quick name answers; the waiting one cannot within 30 s
+        process.destroy(); // SIGTERM
+        assertTrue(process.waitFor(40, TimeUnit.SECONDS), "exits after SIGTERM");
+      } finally {
+        process.destroyForcibly();
+      }
+      String log = Files.readString(stderr);
+      Files.deleteIfExists(stderr);
+
+      JsonObject quick = get(ns, "fqdn", "quick");
+      assertTrue(quick.has("status"), "finished resource is written: " + log);
+      assertEquals("True", condition(quick, "Ready").get("status").getAsString());
+      JsonObject waiting = get(ns, "fqdn", "waiting");
+      assertFalse(waiting.has("status"), "unfinished resource untouched: " + waiting + "\n" + log);
+      assertNull(tryGet(ns, "networkpolicy", "waiting"), log);
+    } finally {
+      bed.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
+  // --- helpers
+
+  private static void awaitAdmissionPolicy() throws InterruptedException {
+    // The policy takes effect once the API server has compiled it; probe with a dry run.
+    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
+    String probe =
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: probe, labels: {refuse: "yes"}}
+        spec: {podSelector: {}}
+        """;
+    while (Instant.now().isBefore(limit)) {
+      try {
+        bed.kubectlWithInput(probe, "apply", "--dry-run=server", "-n", bed.namespace(), "-f", "-");
+      } catch (TestBedException refused) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("the admission policy never took effect");
+  }
+
+  private static void awaitLine(Path file, String text) throws Exception {
+    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(limit)) {
+      if (Files.readString(file).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("'" + text + "' never printed: " + Files.readString(file));
+  }
+
+  private static void create(String name, String labels, String fqdn) {
+    apply(bed.namespace(), name, labels, "", fqdn);
+  }
+
+  private static void apply(String ns, String name, String labels, String extra, String fqdn) {
+    bed.kubectlWithInput(
+        "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
+            + name
+            + (labels == null ? "" : "\n  labels: {" + labels + "}")
+            + "\nspec:\n  podSelector: {}\n"
+            + extra.indent(2)
+            + "  egress:\n  - toFQDNS: ["
+            + fqdn
+            + "]\n",
+        "apply",
+        "--server-side",
+        "-n",
+        ns,
+        "-f",
+        "-");
+  }
+
+  private static JsonObject get(String kind, String name) {
+    return get(bed.namespace(), kind, name);
+  }
+
+  private static JsonObject get(String ns, String kind, String name) {
+    return JsonParser.parseString(bed.kubectl("get", kind, name, "-n", ns, "-o", "json"))
+        .getAsJsonObject();
+  }
+
+  private static JsonObject tryGet(String kind, String name) {
+    return tryGet(bed.namespace(), kind, name);
+  }
+
+  private static JsonObject tryGet(String ns, String kind, String name) {
+    try {
+      return get(ns, kind, name);
+    } catch (TestBedException e) {
+      if (e.getMessage().contains("NotFound") || e.getMessage().contains("not found")) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private static String events(String name) {
+    return bed.kubectl(
+        "get",
+        "events",
+        "-n",
+        bed.namespace(),
+        "--field-selector",
+        "involvedObject.name=" + name,
+        "-o",
+        "jsonpath={range .items[*]}{.reason} {end}");
+  }
+
+  private static JsonObject condition(JsonObject resource, String type) {
+    for (JsonElement c : resource.getAsJsonObject("status").getAsJsonArray("conditions")) {
+      if (c.getAsJsonObject().get("type").getAsString().equals(type)) {
+        return c.getAsJsonObject();
+      }
+    }
+    throw new AssertionError("no " + type + " condition in " + resource);
+  }
+}
