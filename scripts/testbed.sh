@@ -9,9 +9,18 @@
 #   down    stop every process of the bed (SIGTERM, then SIGKILL after a grace period)
 #
 # All state (certificates, configuration, data, logs, pid files) lives in one folder:
-# $FQDN_TESTBED_DIR, by default <repo>/target/testbed. Progress goes to stderr; only `env` writes
-# to stdout. Nothing here sends traffic off the machine: every listener and every upstream is
-# on loopback, and named is authoritative for the root zone so it never needs the internet.
+# $FQDN_TESTBED_DIR, by default <repo>/target/testbed; each process logs to its logs/ subfolder.
+# Progress goes to stderr; only `env` writes to stdout. Nothing here sends traffic off the
+# machine: every listener and every upstream is on loopback, and named is authoritative for the
+# root zone so it never needs the internet.
+#
+# `up` also installs the project's CRDs (kustomize/base/crd) and returns once the API server is
+# ready and namespace default has its ServiceAccount. The Kubernetes binaries come from
+# scripts/lib/k8s-binaries.sh (built once into ~/.cache/fqdn-job), BIND from apt-get if missing.
+#
+# Settings: FQDN_TESTBED_DIR (state folder), FQDN_TESTBED_KEEP=1 (a failed `up` leaves its
+# processes for inspection), FQDN_TESTBED_WAIT_SECONDS (readiness deadline per process, 180),
+# FQDN_TESTBED_GRACE_SECONDS (SIGTERM to SIGKILL, 15).
 set -euo pipefail
 # No job control: background children must not lead process groups, so that `setsid` runs the
 # program in place and `$!` is its pid.
