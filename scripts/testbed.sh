@@ -9,9 +9,18 @@
 #   down    stop every process of the bed (SIGTERM, then SIGKILL after a grace period)
 #
 # All state (certificates, configuration, data, logs, pid files) lives in one folder:
-# $FQDN_TESTBED_DIR, by default <repo>/target/testbed. Progress goes to stderr; only `env` writes
-# to stdout. Nothing here sends traffic off the machine: every listener and every upstream is
-# on loopback, and named is authoritative for the root zone so it never needs the internet.
+# $FQDN_TESTBED_DIR, by default <repo>/target/testbed; each process logs to its logs/ subfolder.
+# Progress goes to stderr; only `env` writes to stdout. Nothing here sends traffic off the
+# machine: every listener and every upstream is on loopback, and named is authoritative for the
+# root zone so it never needs the internet.
+#
+# `up` also installs the project's CRDs (kustomize/base/crd) and returns once the API server is
+# ready and namespace default has its ServiceAccount. The Kubernetes binaries come from
+# scripts/lib/k8s-binaries.sh (built once into ~/.cache/fqdn-job), BIND from apt-get if missing.
+#
+# Settings: FQDN_TESTBED_DIR (state folder), FQDN_TESTBED_KEEP=1 (a failed `up` leaves its
+# processes for inspection), FQDN_TESTBED_WAIT_SECONDS (readiness deadline per process, 180),
+# FQDN_TESTBED_GRACE_SECONDS (SIGTERM to SIGKILL, 15).
 set -euo pipefail
 # No job control: background children must not lead process groups, so that `setsid` runs the
 # program in place and `$!` is its pid.
@@ -358,6 +367,29 @@ default_service_account_exists() {
     -n default get serviceaccount default >/dev/null 2>&1
 }
 
+# Installs the project's CRDs before the controller manager starts. Its garbage collector learns
+# of new resource types only on a 30 s discovery resync, so a CRD installed later can delay the
+# collection of objects owned by custom resources by up to that long.
+install_project_crds() {
+  local dir="$REPO_ROOT/kustomize/base/crd" source
+  if [ -f "$dir/kustomization.yaml" ]; then
+    source=(-k "$dir")
+  elif compgen -G "$dir/*.yaml" >/dev/null; then
+    source=(-f "$dir")
+  else
+    return 0
+  fi
+  log "installing the project's CRDs from $dir"
+  if ! "$BIN_DIR/kubectl" --kubeconfig "$DIR/admin.kubeconfig" apply --server-side \
+    --force-conflicts --field-manager=fqdn-testbed "${source[@]}" >"$LOGS/crds.log" 2>&1 \
+    || ! "$BIN_DIR/kubectl" --kubeconfig "$DIR/admin.kubeconfig" wait \
+      --for=condition=Established --timeout=60s crd --all >>"$LOGS/crds.log" 2>&1; then
+    # Not fatal: the DNS side and the rest of the cluster are still useful, and tests that need
+    # the CRD report the problem when they install it.
+    log "warning: installing the CRDs failed; see $LOGS/crds.log"
+  fi
+}
+
 start_etcd() {
   local url="https://127.0.0.1:$ETCD_PORT" peer="https://127.0.0.1:$ETCD_PEER_PORT"
   # A bed starting from nothing also starts from an empty store.
@@ -609,7 +641,10 @@ cmd_up() {
   fi
   # Started only once the API server is ready: it exits at once when it cannot read its
   # authentication configuration, which the API server's RBAC bootstrap makes readable.
-  is_alive kube-controller-manager || start_controller_manager
+  if ! is_alive kube-controller-manager; then
+    install_project_crds
+    start_controller_manager
+  fi
   wait_for kube-controller-manager "kube-controller-manager on https://127.0.0.1:$KCM_PORT (/healthz)" \
     controller_manager_healthy
   wait_for named "named on 127.0.0.1:$DNS_PORT" named_ready

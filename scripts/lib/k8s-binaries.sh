@@ -73,7 +73,7 @@ prepare_k8s_module() {
 }
 
 build_k8s() {
-  local dir="$CACHE_ROOT/k8s/$K8S_VERSION/src" ldflags pkg name
+  local dir="$CACHE_ROOT/k8s/$K8S_VERSION/src" ldflags name
   prepare_k8s_module "$dir"
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
@@ -102,6 +102,17 @@ build_etcd() {
 
 main() {
   mkdir -p "$BIN_DIR"
+  if have_all "$BIN_DIR"; then
+    echo "$BIN_DIR"
+    return 0
+  fi
+  # Builds started at the same time (test beds of two work trees) would write the same files;
+  # the second waits for the first and then finds the binaries ready.
+  exec 8>"$CACHE_ROOT/k8s/$K8S_VERSION/.provision.lock"
+  if ! flock -n 8; then
+    log "another process is providing the binaries; waiting for it"
+    flock 8
+  fi
   if have_all "$BIN_DIR"; then
     echo "$BIN_DIR"
     return 0

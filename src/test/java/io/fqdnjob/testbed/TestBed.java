@@ -154,7 +154,9 @@ public final class TestBed {
 
   /**
    * Installs (or updates) the project's CRD from {@value #CRD_FILE} and waits until the API server
-   * serves it. Safe to call from every test class.
+   * serves it. Safe to call from every test class. {@code testbed.sh up} already installs the CRDs
+   * before it starts the controller manager, so that its garbage collector knows the type from the
+   * start; calling this picks up changes made to the file since.
    */
   public void installCrd() {
     Path crd = repoRoot().resolve(CRD_FILE);
