@@ -37,6 +37,7 @@ SERVICE_IP=10.0.0.1
 WAIT_SECONDS=${FQDN_TESTBED_WAIT_SECONDS:-180}
 GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
+DEMO_ZONES="example.com example.net example.org"
 # Stop order: clients of etcd first, etcd last.
 COMPONENTS=(kube-controller-manager kube-apiserver named etcd)
 STOPPED=()
@@ -525,6 +526,12 @@ zone "$ZONE" {
     allow-update { 127.0.0.1; };
 };
 
+// The documentation domains (RFC 2606) that the example policies use; empty until the demo
+// fills them with dynamic updates.
+$(for zone in $DEMO_ZONES; do
+    printf 'zone "%s" { type primary; file "%s.zone"; allow-update { 127.0.0.1; }; };\n' "$zone" "$zone"
+  done)
+
 zone "timeout.$ZONE" {
     type forward;
     forward only;
@@ -573,6 +580,12 @@ EOF
       printf 'large      IN A     198.18.0.%d\n' "$i"
     done
   } >"$NAMED_DIR/$ZONE.zone"
+
+  local demo_zone
+  for demo_zone in $DEMO_ZONES; do
+    printf '$ORIGIN %s.\n$TTL 60\n@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 5\n@ IN NS ns.%s.\n' \
+      "$demo_zone" "$ZONE" "$ZONE" "$ZONE" >"$NAMED_DIR/$demo_zone.zone"
+  done
 }
 
 dig_bed() {

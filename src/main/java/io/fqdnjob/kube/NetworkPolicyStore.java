@@ -1,5 +1,6 @@
 package io.fqdnjob.kube;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.fqdnjob.model.ResourceId;
@@ -166,7 +167,36 @@ public final class NetworkPolicyStore {
     if (!Objects.equals(owners(liveMeta), owners(renderedMeta))) {
       return false;
     }
-    return Objects.equals(live.get("spec"), rendered.get("spec"));
+    return Objects.equals(
+        withoutEmptyLists(live.get("spec")), withoutEmptyLists(rendered.get("spec")));
+  }
+
+  /**
+   * Returns {@code element} without object members that are empty lists: the API server drops them
+   * when it stores an object (a deny-all policy's {@code egress: []} reads back as no {@code
+   * egress} at all), so they are no difference.
+   */
+  static JsonElement withoutEmptyLists(JsonElement element) {
+    if (element == null || element.isJsonNull()) {
+      return new JsonObject();
+    }
+    if (element.isJsonArray()) {
+      JsonArray copy = new JsonArray();
+      element.getAsJsonArray().forEach(e -> copy.add(withoutEmptyLists(e)));
+      return copy;
+    }
+    if (!element.isJsonObject()) {
+      return element;
+    }
+    JsonObject copy = new JsonObject();
+    for (var entry : element.getAsJsonObject().entrySet()) {
+      JsonElement value = entry.getValue();
+      if (value.isJsonArray() && value.getAsJsonArray().isEmpty()) {
+        continue;
+      }
+      copy.add(entry.getKey(), withoutEmptyLists(value));
+    }
+    return copy;
   }
 
   private static JsonElement orEmpty(JsonObject metadata, String key) {

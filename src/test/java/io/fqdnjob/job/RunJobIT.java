@@ -233,6 +233,9 @@ class RunJobIT {
     JsonObject ready = condition(resource("denyall").getAsJsonObject("status"), "Ready");
     assertEquals("True", ready.get("status").getAsString());
     assertEquals("EmptyRules", ready.get("reason").getAsString());
+
+    JobProcess.Result again = assertRunOk("--policy", id("denyall"), "--force");
+    assertTrue(again.stderr().contains("networkPolicyWrites=0"), "steady deny-all: " + again);
   }
 
   @Test
@@ -377,6 +380,22 @@ class RunJobIT {
     JobProcess.Result result = assertRunOk("--namespace", bed.namespace());
     assertTrue(result.stderr().contains("run finished: listed="), result.toString());
     assertEquals(List.of("198.51.100.90/32"), allPeers("scoped"));
+  }
+
+  @Test
+  void selectorLimitsTheRunToMatchingResources() {
+    String name = bed.zone().uniqueName("selected");
+    bed.zone().setA(name, "198.51.100.95");
+    createResource(
+        "selected", "podSelector: {}\negress:\n- toFQDNS: [%s]\n".formatted(name), "tier: gold");
+    createResource(
+        "unselected", "podSelector: {}\negress:\n- toFQDNS: [%s]\n".formatted(name), null);
+    JobProcess.Result result =
+        assertRunOk("--namespace", bed.namespace(), "--selector", "tier=gold");
+    assertTrue(result.stderr().contains("listed=1 due=1"), result.toString());
+    assertEquals(List.of("198.51.100.95/32"), allPeers("selected"));
+    assertNull(tryGet("networkpolicy", "unselected"));
+    assertFalse(resource("unselected").has("status"));
   }
 
   @Test
