@@ -30,12 +30,19 @@ final class DnsOptions {
 
   /** Returns a resolver for these options; the caller closes it. */
   DnsResolver resolver() throws ConfigurationException {
+    return resolver(List.of());
+  }
+
+  /**
+   * Returns a resolver for these options that also asks {@code moreServers}, after the ones given
+   * with {@code --dns-server}; the caller closes it.
+   */
+  DnsResolver resolver(List<InetSocketAddress> moreServers) throws ConfigurationException {
     DnsResolver.Config config;
     try {
-      config =
-          servers.isEmpty()
-              ? DnsResolver.Config.systemDefaults()
-              : DnsResolver.Config.of(parseServers(servers));
+      List<InetSocketAddress> all = new ArrayList<>(parseServers(servers));
+      all.addAll(moreServers);
+      config = all.isEmpty() ? DnsResolver.Config.systemDefaults() : DnsResolver.Config.of(all);
       return new DnsResolver(config.withMaxInFlight(concurrency));
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException("--dns-server / --dns-concurrency: " + e.getMessage(), e);

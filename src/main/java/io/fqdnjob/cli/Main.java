@@ -1,6 +1,7 @@
 package io.fqdnjob.cli;
 
 import io.fqdnjob.kube.ConfigurationException;
+import java.util.TimeZone;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,6 +51,8 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Every timestamp the job writes or logs is UTC, whatever the machine's zone.
+    TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
     System.exit(commandLine().execute(args));
   }
 }

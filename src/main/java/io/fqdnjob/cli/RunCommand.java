@@ -1,10 +1,13 @@
 package io.fqdnjob.cli;
 
+import com.google.common.net.InetAddresses;
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.job.RunJob;
 import io.fqdnjob.job.RunSummary;
+import io.fqdnjob.job.Shard;
 import io.fqdnjob.kube.ApiRetry;
 import io.fqdnjob.kube.ConfigurationException;
+import io.fqdnjob.kube.DnsServiceEndpoints;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.KubeClients;
@@ -15,6 +18,7 @@ import io.fqdnjob.policy.AddressFilter;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,8 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -45,6 +47,8 @@ import picocli.CommandLine.Option;
           + " due cost no DNS query and no write."
     })
 final class RunCommand implements Callable<Integer> {
+  private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
+
   @Option(
       names = "--kubeconfig",
       paramLabel = "FILE",
@@ -129,23 +133,94 @@ final class RunCommand implements Callable<Integer> {
       description = "Log each DNS query and API retry.")
   boolean verbose;
 
+  @Option(
+      names = "--loop",
+      description =
+          "Keep running: after each run, sleep until the next resource is due (at most"
+              + " --max-interval), then run again. For TTLs under a minute. Stops cleanly on"
+              + " SIGTERM.")
+  boolean loop;
+
+  @Option(
+      names = "--max-interval",
+      paramLabel = "DURATION",
+      defaultValue = "60s",
+      converter = Durations.class,
+      description = "Longest sleep between two runs in --loop mode (default: ${DEFAULT-VALUE}).")
+  Duration maxInterval;
+
+  @Option(
+      names = "--shard-index",
+      paramLabel = "I",
+      defaultValue = "${env:JOB_COMPLETION_INDEX:-0}",
+      description =
+          "This process's part, 0 to --shard-count - 1 (default: $JOB_COMPLETION_INDEX, set by"
+              + " an Indexed Job, else 0).")
+  int shardIndex;
+
+  @Option(
+      names = "--shard-count",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Split the resources into N disjoint parts by a stable hash of namespace/name; this"
+              + " process handles part --shard-index (default: ${DEFAULT-VALUE}).")
+  int shardCount;
+
+  @Option(
+      names = "--dns-from-service",
+      paramLabel = "NS/NAME",
+      description =
+          "Also query every ready endpoint of this DNS Service (e.g. kube-system/kube-dns), read"
+              + " from its EndpointSlices, after any --dns-server.")
+  String dnsFromService;
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      defaultValue = "text",
+      description =
+          "Log lines as plain text or as one JSON object each (default: ${DEFAULT-VALUE}).")
+  String logFormat;
+
   @Mixin DnsOptions dns;
 
   @Override
   public Integer call() throws Exception {
-    Logging.configure(verbose);
+    Logging.configure(verbose, logFormat);
     Logger log = LoggerFactory.getLogger(RunCommand.class);
+    // Every flag is checked before the first request, so a typo never costs a half run.
     Scope scope = scope();
     AddressFilter filter = new AddressFilter(Cidrs.parse(denyCidrs));
+    Shard shard = shard();
     if (apiConcurrency < 1) {
       throw new ConfigurationException("--api-concurrency must be at least 1");
     }
-    Instant start = Instant.now();
-    Instant deadline = lookupDeadline == null ? Instant.MAX : start.plus(lookupDeadline);
-    // Every flag is checked before the first request, so a typo never costs a half run.
-    try (DnsResolver resolver = dns.resolver()) {
-      ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
-      ApiRetry retry = ApiRetry.standard();
+    if (maxInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigurationException("--max-interval must be at least 1s");
+    }
+    ResourceId dnsService = parseDnsService();
+    DnsOptions.parseServers(dns.servers);
+
+    ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
+    ApiRetry retry = ApiRetry.standard();
+    List<InetSocketAddress> serviceServers = List.of();
+    if (dnsService != null) {
+      try {
+        serviceServers = new DnsServiceEndpoints(client, retry).servers(dnsService);
+      } catch (ApiException e) {
+        throw new ConfigurationException(
+            "--dns-from-service " + dnsService + ": " + ApiRetry.describe(e), e);
+      }
+      log.info(
+          "DNS servers of {}: {}",
+          dnsService,
+          serviceServers.stream()
+              .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
+              .toList());
+    }
+    try (DnsResolver resolver = dns.resolver(serviceServers);
+        Termination termination = Termination.install(resolver)) {
       RunJob job =
           new RunJob(
               new FqdnPolicyStore(client, retry),
@@ -154,21 +229,75 @@ final class RunCommand implements Callable<Integer> {
               resolver,
               filter,
               Clock.systemUTC(),
-              new RunJob.Options(scope, dueSlack, force, dryRun, apiConcurrency, deadline),
+              new RunJob.Options(
+                  scope, dueSlack, force, dryRun, apiConcurrency, lookupDeadline, shard),
               System.out);
-      CountDownLatch finished = new CountDownLatch(1);
-      Thread hook = onTermination(resolver, finished);
+      if (!loop) {
+        return runOnce(job, log);
+      }
+      return runLoop(job, termination, log);
+    }
+  }
+
+  private static int runOnce(RunJob job, Logger log) throws InterruptedException {
+    try {
+      RunSummary summary = job.run();
+      log.info("run finished: {}", summary);
+      return summary.exitCode();
+    } catch (ApiException e) {
+      log.error("run failed: {}", ApiRetry.describe(e));
+      return 1;
+    }
+  }
+
+  /**
+   * Runs again and again, each time sleeping until the next resource is due (at most {@code
+   * --max-interval}), until SIGTERM. A failed run is logged and tried again at the next wake-up; a
+   * long-running process must not exit on a passing API outage.
+   */
+  private int runLoop(RunJob job, Termination termination, Logger log) throws InterruptedException {
+    log.info(
+        "loop mode: waking when a resource is due, at least every {}s", maxInterval.toSeconds());
+    while (!termination.requested()) {
+      Instant started = Instant.now();
+      Instant wake = started.plus(maxInterval);
       try {
         RunSummary summary = job.run();
         log.info("run finished: {}", summary);
-        return summary.exitCode();
+        if (summary.nextDue() != null) {
+          Instant due = summary.nextDue().minus(dueSlack);
+          wake = due.isBefore(wake) ? due : wake;
+        }
       } catch (ApiException e) {
-        log.error("run failed: {}", ApiRetry.describe(e));
-        return 1;
-      } finally {
-        finished.countDown();
-        removeHook(hook);
+        log.error("run failed: {}; trying again at the next wake-up", ApiRetry.describe(e));
       }
+      // Never spin: a resource that is due again at once waits for the minimum pause.
+      Instant earliest = Instant.now().plus(MIN_PAUSE);
+      if (wake.isBefore(earliest)) {
+        wake = earliest;
+      }
+      termination.awaitUntil(wake);
+    }
+    log.info("stopping on SIGTERM");
+    return 0;
+  }
+
+  private Shard shard() throws ConfigurationException {
+    try {
+      return new Shard(shardIndex, shardCount);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--shard-index/--shard-count: " + e.getMessage(), e);
+    }
+  }
+
+  private ResourceId parseDnsService() throws ConfigurationException {
+    if (dnsFromService == null) {
+      return null;
+    }
+    try {
+      return ResourceId.parse(dnsFromService);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--dns-from-service: " + e.getMessage(), e);
     }
   }
 
@@ -182,34 +311,6 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     return new Scope(new TreeSet<>(namespaces), selector, ids);
-  }
-
-  /**
-   * On SIGTERM, stops the lookups still running and gives the run a moment to write what finished;
-   * resources that needed an unfinished lookup are left as they were.
-   */
-  private static Thread onTermination(DnsResolver resolver, CountDownLatch finished) {
-    Thread hook =
-        new Thread(
-            () -> {
-              resolver.cancel();
-              try {
-                finished.await(20, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "fqdn-job-termination");
-    Runtime.getRuntime().addShutdownHook(hook);
-    return hook;
-  }
-
-  private static void removeHook(Thread hook) {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      // Already shutting down: the hook is running and waits for us.
-    }
   }
 
   private static String hostname() {

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,8 @@ public final class RunJob {
   /**
    * How a run behaves.
    *
-   * @param deadline when lookups still running are abandoned; resources that depend on them are
+   * @param lookupDeadline how long after the start of a run lookups still running are abandoned
+   *     ({@code null}: no limit beyond each lookup's timeout); resources that depend on them are
    *     left untouched
    * @param dryRun send every write as a server-side dry run and print what would change
    */
@@ -57,7 +59,8 @@ public final class RunJob {
       boolean force,
       boolean dryRun,
       int apiConcurrency,
-      Instant deadline) {}
+      Duration lookupDeadline,
+      Shard shard) {}
 
   private final FqdnPolicyStore policies;
   private final NetworkPolicyStore networkPolicies;
@@ -68,13 +71,23 @@ public final class RunJob {
   private final Options options;
   private final PrintStream out;
 
-  private final AtomicInteger applied = new AtomicInteger();
-  private final AtomicInteger unchanged = new AtomicInteger();
-  private final AtomicInteger failed = new AtomicInteger();
-  private final AtomicInteger conflicts = new AtomicInteger();
-  private final AtomicInteger abandoned = new AtomicInteger();
-  private final AtomicInteger networkPolicyWrites = new AtomicInteger();
-  private final AtomicInteger statusWrites = new AtomicInteger();
+  /** Counts of the run in progress; a new set for every run of a loop. */
+  private static final class Counters {
+    final AtomicInteger applied = new AtomicInteger();
+    final AtomicInteger unchanged = new AtomicInteger();
+    final AtomicInteger failed = new AtomicInteger();
+    final AtomicInteger conflicts = new AtomicInteger();
+    final AtomicInteger abandoned = new AtomicInteger();
+    final AtomicInteger networkPolicyWrites = new AtomicInteger();
+    final AtomicInteger statusWrites = new AtomicInteger();
+    final AtomicReference<Instant> nextDue = new AtomicReference<>();
+
+    void dueAt(Instant when) {
+      nextDue.accumulateAndGet(when, (a, b) -> a == null || b.isBefore(a) ? b : a);
+    }
+  }
+
+  private volatile Counters counters = new Counters();
 
   public RunJob(
       FqdnPolicyStore policies,
@@ -98,7 +111,14 @@ public final class RunJob {
   /** Runs once and returns the counts; throws only when the resources cannot be listed. */
   public RunSummary run() throws ApiException, InterruptedException {
     Instant started = clock.instant();
-    List<ListedResource> listed = policies.list(options.scope());
+    counters = new Counters();
+    long queriesBefore = resolver.queriesSent();
+    List<ListedResource> listed = new ArrayList<>();
+    for (ListedResource resource : policies.list(options.scope())) {
+      if (options.shard().owns(resource.id())) {
+        listed.add(resource);
+      }
+    }
     Map<ResourceId, JsonObject> live = networkPolicies.list(options.scope());
 
     Instant now = clock.instant();
@@ -110,12 +130,16 @@ public final class RunJob {
         invalid.add(resource);
       } else if (dueCheck.isDue(resource.policy(), now)) {
         due.add(resource.policy());
+      } else {
+        counters.dueAt(DueCheck.nextDue(resource.policy()));
       }
     }
     LOG.info("{} resources listed, {} due, {} invalid", listed.size(), due.size(), invalid.size());
 
     Map<LookupKey, Duration> wanted = NameLookups.collect(due);
-    Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, options.deadline());
+    Instant deadline =
+        options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
+    Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, deadline);
     if (results.size() < wanted.size()) {
       LOG.warn(
           "{} of {} lookups did not finish before the run was cut short; resources that need them"
@@ -138,7 +162,7 @@ public final class RunJob {
         try {
           future.get();
         } catch (ExecutionException e) {
-          failed.incrementAndGet();
+          counters.failed.incrementAndGet();
           LOG.error("unexpected failure while processing a resource", e.getCause());
         }
       }
@@ -149,17 +173,18 @@ public final class RunJob {
     return new RunSummary(
         listed.size(),
         due.size(),
-        applied.get(),
-        unchanged.get(),
-        failed.get(),
-        conflicts.get(),
+        counters.applied.get(),
+        counters.unchanged.get(),
+        counters.failed.get(),
+        counters.conflicts.get(),
         invalid.size(),
-        abandoned.get(),
+        counters.abandoned.get(),
         wanted.size(),
-        resolver.queriesSent(),
-        networkPolicyWrites.get(),
-        statusWrites.get(),
-        Duration.between(started, clock.instant()));
+        resolver.queriesSent() - queriesBefore,
+        counters.networkPolicyWrites.get(),
+        counters.statusWrites.get(),
+        Duration.between(started, clock.instant()),
+        counters.nextDue.get());
   }
 
   private void process(
@@ -171,7 +196,8 @@ public final class RunJob {
         ResourcePlan.compute(
             policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
     if (!plan.unfinishedNames().isEmpty()) {
-      abandoned.incrementAndGet();
+      counters.abandoned.incrementAndGet();
+      counters.dueAt(now);
       LOG.info(
           "{}: left untouched, lookups unfinished for {}", policy.id(), plan.unfinishedNames());
       return;
@@ -180,7 +206,7 @@ public final class RunJob {
     String failure = null;
     if (liveNetworkPolicy != null
         && !NetworkPolicyStore.isControlledBy(liveNetworkPolicy, policy.uid())) {
-      conflicts.incrementAndGet();
+      counters.conflicts.incrementAndGet();
       failure =
           "NetworkPolicy "
               + id
@@ -192,13 +218,13 @@ public final class RunJob {
       }
     } else if (liveNetworkPolicy != null
         && NetworkPolicyStore.matches(liveNetworkPolicy, plan.networkPolicy())) {
-      unchanged.incrementAndGet();
+      counters.unchanged.incrementAndGet();
     } else {
       boolean create = liveNetworkPolicy == null;
       try {
-        networkPolicyWrites.incrementAndGet();
+        counters.networkPolicyWrites.incrementAndGet();
         networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
-        applied.incrementAndGet();
+        counters.applied.incrementAndGet();
         String verb = create ? "Created" : "Updated";
         String message =
             verb
@@ -216,7 +242,7 @@ public final class RunJob {
           events.record(id, policy.uid(), EventRecorder.Type.Normal, verb, message);
         }
       } catch (ApiException e) {
-        failed.incrementAndGet();
+        counters.failed.incrementAndGet();
         failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
         LOG.error("{}: {}", id, failure);
         if (!options.dryRun()) {
@@ -239,6 +265,7 @@ public final class RunJob {
                       + policy.spec().retryTimeoutSeconds()));
     }
     writeStatus(id, plan.status(failure));
+    counters.dueAt(now.plus(policy.spec().ttl()));
   }
 
   private void reportInvalid(ListedResource resource, Instant now) {
@@ -272,7 +299,7 @@ public final class RunJob {
 
   private void writeStatus(ResourceId id, FqdnNetworkPolicyStatus status) {
     try {
-      statusWrites.incrementAndGet();
+      counters.statusWrites.incrementAndGet();
       policies.applyStatus(id, status, options.dryRun());
       if (options.dryRun()) {
         out.println("would write status of " + id);
@@ -282,7 +309,7 @@ public final class RunJob {
         LOG.info("{}: deleted during the run", id);
         return;
       }
-      failed.incrementAndGet();
+      counters.failed.incrementAndGet();
       LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
     }
   }

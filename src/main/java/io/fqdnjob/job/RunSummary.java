@@ -1,6 +1,7 @@
 package io.fqdnjob.job;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * Counts of one run, printed as its last log line.
@@ -17,6 +18,8 @@ import java.time.Duration;
  * @param queries DNS messages sent
  * @param networkPolicyWrites NetworkPolicy applies sent
  * @param statusWrites status applies sent
+ * @param nextDue when the earliest listed resource becomes due by its TTL; {@code null} when
+ *     nothing was listed
  */
 public record RunSummary(
     int listed,
@@ -31,7 +34,8 @@ public record RunSummary(
     long queries,
     int networkPolicyWrites,
     int statusWrites,
-    Duration duration) {
+    Duration duration,
+    Instant nextDue) {
 
   /** Returns the process exit code for this run: 1 when some resource could not be written. */
   public int exitCode() {

@@ -134,6 +134,7 @@ class RunFailureIT {
         Thread.sleep(1_500); // the quick name answers; the waiting one cannot within 30 s
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(40, TimeUnit.SECONDS), "exits after SIGTERM");
+        assertEquals(0, process.exitValue(), "a stopped run that wrote what finished exits 0");
       } finally {
         process.destroyForcibly();
       }

@@ -1,0 +1,64 @@
+package io.fqdnjob.cli;
+
+import io.fqdnjob.dns.DnsResolver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Turns SIGTERM and SIGINT into a request to stop, instead of the JVM's immediate shutdown: the
+ * lookups still running are cancelled, the work that finished is written, resources that needed an
+ * unfinished lookup are left exactly as they were, and the process exits normally. A second signal
+ * stops the process at once.
+ */
+final class Termination implements AutoCloseable {
+  private static final int EXIT_ON_SECOND_SIGNAL = 143;
+
+  private final CountDownLatch requested = new CountDownLatch(1);
+  private final DnsResolver resolver;
+  private SignalHandler previousTerm;
+  private SignalHandler previousInt;
+
+  private Termination(DnsResolver resolver) {
+    this.resolver = resolver;
+  }
+
+  /** Installs the handlers until {@link #close()}. */
+  static Termination install(DnsResolver resolver) {
+    Termination termination = new Termination(resolver);
+    SignalHandler handler = signal -> termination.onSignal();
+    termination.previousTerm = Signal.handle(new Signal("TERM"), handler);
+    termination.previousInt = Signal.handle(new Signal("INT"), handler);
+    return termination;
+  }
+
+  private void onSignal() {
+    if (requested.getCount() == 0) {
+      Runtime.getRuntime().halt(EXIT_ON_SECOND_SIGNAL);
+    }
+    requested.countDown();
+    resolver.cancel();
+  }
+
+  /** Returns whether a stop was requested. */
+  boolean requested() {
+    return requested.getCount() == 0;
+  }
+
+  /** Waits until {@code wake}, returning early when a stop is requested. */
+  void awaitUntil(Instant wake) throws InterruptedException {
+    Duration wait = Duration.between(Instant.now(), wake);
+    if (!wait.isNegative()) {
+      requested.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    Signal.handle(new Signal("TERM"), previousTerm);
+    Signal.handle(new Signal("INT"), previousInt);
+  }
+}

@@ -1,0 +1,303 @@
+package io.fqdnjob.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.JobProcess;
+import io.fqdnjob.testbed.TestBed;
+import io.fqdnjob.testbed.TestBedExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** How the job is operated: loop mode, shards, DNS servers from a Service, JSON logs. */
+@ExtendWith(TestBedExtension.class)
+class OperationIT {
+  private static TestBed bed;
+  private static JobProcess job;
+
+  @BeforeAll
+  static void setUp(TestBed testBed) {
+    bed = testBed;
+    bed.installCrd();
+    job = new JobProcess(bed);
+  }
+
+  @Test
+  void loopPicksUpARecordChangeWithinOneTtlAndExitsZeroOnSigterm() throws Exception {
+    String ns = bed.namespace() + "-loop";
+    bed.kubectl("create", "namespace", ns);
+    String name = bed.zone().uniqueName("loop");
+    bed.zone().setA(name, "198.51.100.1");
+    create(ns, "looped", "ttlSeconds: 5\nresolveTimeoutSeconds: 2\n", name, null);
+
+    Path log = Files.createTempFile("fqdn-job-loop", ".log");
+    Process process =
+        new ProcessBuilder(
+                job.command(
+                    "run",
+                    "--kubeconfig",
+                    bed.kubeconfig().toString(),
+                    "--dns-server",
+                    bed.dnsServer(),
+                    "--namespace",
+                    ns,
+                    "--loop",
+                    "--max-interval",
+                    "30s",
+                    "--due-slack",
+                    "0s"))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      awaitPeers(ns, "looped", List.of("198.51.100.1/32"), Duration.ofSeconds(30), log);
+      Instant changed = Instant.now();
+      bed.zone().setA(name, "198.51.100.2");
+      // The TTL is 5 s; allow the run itself a few seconds more on a busy machine.
+      awaitPeers(ns, "looped", List.of("198.51.100.2/32"), Duration.ofSeconds(5 + 5), log);
+      assertTrue(Duration.between(changed, Instant.now()).toSeconds() < 11);
+
+      process.destroy(); // SIGTERM
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "stops on SIGTERM");
+      assertEquals(0, process.exitValue(), Files.readString(log));
+      assertTrue(Files.readString(log).contains("stopping on SIGTERM"));
+    } finally {
+      process.destroyForcibly();
+      Files.deleteIfExists(log);
+      bed.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
+  @Test
+  void threeShardsTogetherProcessEveryResourceExactlyOnce() throws Exception {
+    String ns = bed.namespace() + "-shards";
+    bed.kubectl("create", "namespace", ns);
+    try {
+      String name = bed.zone().uniqueName("shared");
+      bed.zone().setA(name, "198.51.100.77");
+      StringBuilder all = new StringBuilder();
+      int count = 24;
+      for (int i = 0; i < count; i++) {
+        all.append(resourceYaml("p" + i, "", name, null)).append("---\n");
+      }
+      bed.kubectlWithInput(all.toString(), "apply", "--server-side", "-n", ns, "-f", "-");
+
+      int listed = 0;
+      for (int index = 0; index < 3; index++) {
+        JobProcess.Result result =
+            job.run(
+                "--namespace", ns, "--shard-count", "3", "--shard-index", String.valueOf(index));
+        assertEquals(0, result.exitCode(), result.toString());
+        Matcher m = Pattern.compile("listed=(\\d+) due=(\\d+)").matcher(result.stderr());
+        assertTrue(m.find(), result.toString());
+        assertEquals(m.group(1), m.group(2), "every listed resource was due");
+        assertTrue(Integer.parseInt(m.group(1)) < count, "a shard is a part: " + m.group(1));
+        listed += Integer.parseInt(m.group(1));
+      }
+      assertEquals(count, listed, "the shards are disjoint and cover everything");
+      for (int i = 0; i < count; i++) {
+        String events =
+            bed.kubectl(
+                "get",
+                "events",
+                "-n",
+                ns,
+                "--field-selector",
+                "involvedObject.name=p" + i + ",reason=Created",
+                "-o",
+                "jsonpath={range .items[*]}{.reason} {end}");
+        assertEquals("Created ", events, "p" + i + " created exactly once");
+      }
+    } finally {
+      bed.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
+  @Test
+  void shardIndexDefaultsToTheIndexedJobsCompletionIndex() {
+    JobProcess.Result result = job.exec("run", "--help");
+    assertTrue(result.stdout().contains("JOB_COMPLETION_INDEX"), result.toString());
+  }
+
+  @Test
+  void dnsServersComeFromTheReadyEndpointsOfAService() {
+    // The API server refuses loopback endpoint addresses, so the slice names documentation
+    // addresses, and the run is scoped to an empty namespace: the servers are read and reported,
+    // and no query is sent anywhere.
+    bed.kubectlApply(
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: cluster-dns}
+        spec:
+          ports:
+          - {name: dns, protocol: UDP, port: 53, targetPort: 5353}
+          - {name: dns-tcp, protocol: TCP, port: 53, targetPort: 5353}
+          - {name: metrics, protocol: TCP, port: 9153}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: cluster-dns-v4
+          labels: {kubernetes.io/service-name: cluster-dns}
+        addressType: IPv4
+        ports:
+        - {name: metrics, protocol: TCP, port: 9153}
+        - {name: dns-tcp, protocol: TCP, port: 5353}
+        - {name: dns, protocol: UDP, port: 5353}
+        endpoints:
+        - addresses: [192.0.2.53]
+          conditions: {ready: true}
+        - addresses: [192.0.2.54]
+        - addresses: [192.0.2.99]
+          conditions: {ready: false}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: cluster-dns-v6
+          labels: {kubernetes.io/service-name: cluster-dns}
+        addressType: IPv6
+        ports:
+        - {name: dns, protocol: UDP, port: 5353}
+        endpoints:
+        - addresses: ["2001:db8::53"]
+          conditions: {ready: true}
+        """);
+    String empty = bed.namespace() + "-nothing";
+    bed.kubectl("create", "namespace", empty);
+    try {
+      JobProcess.Result result =
+          job.exec(
+              "run",
+              "--kubeconfig",
+              bed.kubeconfig().toString(),
+              "--dns-from-service",
+              bed.namespace() + "/cluster-dns",
+              "--namespace",
+              empty);
+
+      assertEquals(0, result.exitCode(), result.toString());
+      String log = result.stderr();
+      assertTrue(log.contains("192.0.2.53:5353"), result.toString());
+      assertTrue(log.contains("192.0.2.54:5353"), "no condition counts as ready: " + result);
+      assertTrue(log.contains("[2001:db8::53]:5353"), result.toString());
+      assertFalse(log.contains("192.0.2.99"), "not-ready endpoint skipped: " + result);
+      assertFalse(log.contains(":9153"), "the metrics port is not DNS: " + result);
+      assertTrue(log.contains("queries=0"), result.toString());
+    } finally {
+      bed.kubectl("delete", "namespace", empty, "--wait=false");
+    }
+  }
+
+  @Test
+  void serviceWithoutReadyEndpointsIsAConfigurationError() {
+    bed.kubectlApply(
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: empty-dns}
+        spec:
+          ports: [{name: dns, protocol: UDP, port: 53}]
+        """);
+    JobProcess.Result result =
+        job.exec(
+            "run",
+            "--kubeconfig",
+            bed.kubeconfig().toString(),
+            "--dns-from-service",
+            bed.namespace() + "/empty-dns");
+    assertEquals(2, result.exitCode(), result.toString());
+    assertTrue(result.stderr().contains("no ready endpoint"), result.toString());
+  }
+
+  @Test
+  void jsonLogsAreOneObjectPerLineEndingWithTheSummary() {
+    JobProcess.Result result =
+        job.run("--namespace", bed.namespace(), "--log-format", "json", "--force");
+    assertEquals(0, result.exitCode(), result.toString());
+    List<JsonObject> lines = new ArrayList<>();
+    for (String line : result.stderr().strip().split("\n")) {
+      JsonElement parsed = JsonParser.parseString(line);
+      assertTrue(parsed.isJsonObject(), line);
+      lines.add(parsed.getAsJsonObject());
+    }
+    JsonObject last = lines.get(lines.size() - 1);
+    assertEquals("INFO", last.get("level").getAsString());
+    assertTrue(
+        last.get("message").getAsString().startsWith("run finished: listed="), last.toString());
+    assertTrue(last.get("time").getAsString().endsWith("Z"), last.toString());
+  }
+
+  // --- helpers
+
+  private static void awaitPeers(
+      String ns, String name, List<String> expected, Duration within, Path log) throws Exception {
+    Instant limit = Instant.now().plus(within);
+    List<String> seen = List.of();
+    while (Instant.now().isBefore(limit)) {
+      seen = peers(ns, name);
+      if (seen.equals(expected)) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError(
+        "expected "
+            + expected
+            + " within "
+            + within
+            + ", saw "
+            + seen
+            + "\n"
+            + Files.readString(log));
+  }
+
+  private static List<String> peers(String ns, String name) {
+    String out;
+    try {
+      out =
+          bed.kubectl(
+              "get",
+              "networkpolicy",
+              name,
+              "-n",
+              ns,
+              "-o",
+              "jsonpath={range .spec.egress[*].to[*]}{.ipBlock.cidr} {end}");
+    } catch (RuntimeException notYet) {
+      return List.of();
+    }
+    return out.isBlank() ? List.of() : List.of(out.strip().split(" "));
+  }
+
+  private static void create(String ns, String name, String extra, String fqdn, String labels) {
+    bed.kubectlWithInput(
+        resourceYaml(name, extra, fqdn, labels), "apply", "--server-side", "-n", ns, "-f", "-");
+  }
+
+  private static String resourceYaml(String name, String extra, String fqdn, String labels) {
+    return "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
+        + name
+        + (labels == null ? "" : "\n  labels: {" + labels + "}")
+        + "\nspec:\n  podSelector: {}\n"
+        + extra.indent(2)
+        + "  egress:\n  - toFQDNS: ["
+        + fqdn
+        + "]\n";
+  }
+}
