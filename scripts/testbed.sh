@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Test bed for the integration tests: a real Kubernetes control plane (etcd, kube-apiserver,
-# kube-controller-manager, kubectl) and a real BIND DNS server, all listening on 127.0.0.1 only.
+# kube-controller-manager, kubectl), a real BIND DNS server and a Prometheus Pushgateway, all
+# listening on 127.0.0.1 only.
 #
 # Usage: scripts/testbed.sh up|env|status|down
 #   up      start whatever is not running yet (a second `up` reuses running processes)
@@ -39,7 +40,7 @@ GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 DEMO_ZONES="example.com example.net example.org"
 # Stop order: clients of etcd first, etcd last.
-COMPONENTS=(kube-controller-manager kube-apiserver named etcd)
+COMPONENTS=(kube-controller-manager kube-apiserver pushgateway named etcd)
 STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -83,6 +84,8 @@ API_PORT=$API_PORT
 KCM_PORT=$KCM_PORT
 DNS_PORT=$DNS_PORT
 DNS_STATS_PORT=$DNS_STATS_PORT
+PUSHGATEWAY_PORT=$PUSHGATEWAY_PORT
+PUSHGATEWAY_BIN='$PUSHGATEWAY_BIN'
 EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
 }
@@ -90,6 +93,7 @@ EOF
 binary_of() {
   case $1 in
     named) command -v named || echo /usr/sbin/named ;;
+    pushgateway) echo "$PUSHGATEWAY_BIN" ;;
     *) echo "$BIN_DIR/$1" ;;
   esac
 }
@@ -200,7 +204,7 @@ orphans() {
     pid=${proc#/proc/}
     comm=$(cat "$proc/comm" 2>/dev/null) || continue
     case $comm in
-      etcd | kube-apiserver | kube-controller | named) ;;
+      etcd | kube-apiserver | kube-controller | named | pushgateway) ;;
       *) continue ;;
     esac
     cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null) || continue
@@ -596,6 +600,18 @@ named_ready() {
   [ -n "$(dig_bed +short "$ZONE" SOA 2>/dev/null)" ]
 }
 
+# A Prometheus Pushgateway, where runs push their metrics (--pushgateway); in memory only.
+start_pushgateway() {
+  # The persistence file also puts this bed's folder on the command line, which is how `down`
+  # recognises the process as this bed's.
+  launch pushgateway "$(binary_of pushgateway)" --web.listen-address="127.0.0.1:$PUSHGATEWAY_PORT" \
+    --log.level=warn --persistence.file="$RUN/pushgateway.metrics"
+}
+
+pushgateway_ready() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready" >/dev/null 2>&1
+}
+
 start_named() {
   write_named_files
   # -g: stay in the foreground and log to stderr (the log file); -4: IPv4 transport only.
@@ -619,19 +635,22 @@ cmd_up() {
   lock
   ensure_bind
   BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
+  PUSHGATEWAY_BIN=$("$SCRIPT_DIR/lib/pushgateway-binary.sh") || die "could not provide the Pushgateway (scripts/lib/pushgateway-binary.sh)"
 
   for name in "${COMPONENTS[@]}"; do
     if is_alive "$name"; then any_alive=1; fi
   done
-  local saved_bin_dir=$BIN_DIR
-  if [ "$any_alive" = 1 ] && load_state; then
+  local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN
+  if [ "$any_alive" = 1 ] && load_state && [ -n "${PUSHGATEWAY_PORT:-}" ]; then
     FRESH=0
     BIN_DIR=$saved_bin_dir
+    PUSHGATEWAY_BIN=$saved_pushgateway_bin
     log "reusing the running bed in $DIR"
   else
     FRESH=1
     stop_orphans
-    read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT < <(pick_ports 6)
+    [ "$any_alive" = 0 ] || { log "the running bed predates this script; restarting it"; cmd_down_locked; }
+    read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT < <(pick_ports 7)
     save_state
   fi
 
@@ -644,6 +663,7 @@ cmd_up() {
   trap 'on_up_exit $?' EXIT
 
   is_alive named || start_named
+  is_alive pushgateway || start_pushgateway
   if ! is_alive etcd; then
     start_etcd
     wait_for etcd "etcd on 127.0.0.1:$ETCD_PORT" etcd_healthy
@@ -661,6 +681,7 @@ cmd_up() {
   wait_for kube-controller-manager "kube-controller-manager on https://127.0.0.1:$KCM_PORT (/healthz)" \
     controller_manager_healthy
   wait_for named "named on 127.0.0.1:$DNS_PORT" named_ready
+  wait_for pushgateway "pushgateway on 127.0.0.1:$PUSHGATEWAY_PORT" pushgateway_ready
   # The service account controller creates `default`; tests rely on it, as on a real cluster.
   wait_for kube-controller-manager "the default ServiceAccount of namespace default" \
     default_service_account_exists
@@ -689,12 +710,17 @@ cmd_down() {
   lock
   local started_at=$SECONDS
   load_state || true
+  cmd_down_locked
+  log "stopped in $((SECONDS - started_at)) s"
+}
+
+# Stops everything; the caller holds the lock.
+cmd_down_locked() {
   # Clients of etcd first, so that they do not log errors about a vanished store.
-  stop_components kube-controller-manager kube-apiserver named
+  stop_components kube-controller-manager kube-apiserver pushgateway named
   stop_components etcd
   stop_orphans
   await_reaping
-  log "stopped in $((SECONDS - started_at)) s"
 }
 
 # Exit status: 0 all running and healthy, 3 nothing running, 1 partly running or unhealthy.
@@ -707,6 +733,7 @@ cmd_status() {
       kube-apiserver) check=apiserver_ready ;;
       kube-controller-manager) check=controller_manager_healthy ;;
       named) check=named_ready ;;
+      pushgateway) check=pushgateway_ready ;;
     esac
     if is_alive "$name"; then
       alive=$((alive + 1))
@@ -738,6 +765,7 @@ export FQDN_TESTBED_CA='$PKI/ca.crt'
 export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
 export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'
 export FQDN_TESTBED_ZONE='$ZONE.'
+export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:$PUSHGATEWAY_PORT'
 EOF
 }
 

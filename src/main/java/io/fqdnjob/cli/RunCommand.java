@@ -13,6 +13,8 @@ import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.KubeClients;
 import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
+import io.fqdnjob.metrics.MetricsPusher;
+import io.fqdnjob.metrics.RunMetrics;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
 import io.kubernetes.client.openapi.ApiClient;
@@ -176,6 +178,15 @@ final class RunCommand implements Callable<Integer> {
   String dnsFromService;
 
   @Option(
+      names = "--pushgateway",
+      paramLabel = "URL",
+      description =
+          "Push run metrics (duration, resources by outcome, lookups by reason, last success"
+              + " time) to this Prometheus Pushgateway after every run, e.g."
+              + " http://pushgateway.monitoring:9091.")
+  String pushgateway;
+
+  @Option(
       names = "--log-format",
       paramLabel = "text|json",
       defaultValue = "text",
@@ -200,6 +211,10 @@ final class RunCommand implements Callable<Integer> {
       throw new ConfigurationException("--max-interval must be at least 1s");
     }
     ResourceId dnsService = parseDnsService();
+    MetricsPusher pusher =
+        pushgateway == null
+            ? null
+            : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     DnsOptions.parseServers(dns.servers);
 
     ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
@@ -233,19 +248,24 @@ final class RunCommand implements Callable<Integer> {
                   scope, dueSlack, force, dryRun, apiConcurrency, lookupDeadline, shard),
               System.out);
       if (!loop) {
-        return runOnce(job, log);
+        return runOnce(job, pusher, log);
       }
-      return runLoop(job, termination, log);
+      return runLoop(job, pusher, termination, log);
     }
   }
 
-  private static int runOnce(RunJob job, Logger log) throws InterruptedException {
+  private static int runOnce(RunJob job, MetricsPusher pusher, Logger log)
+      throws InterruptedException {
     try {
       RunSummary summary = job.run();
       log.info("run finished: {}", summary);
+      push(pusher, summary);
       return summary.exitCode();
     } catch (ApiException e) {
       log.error("run failed: {}", ApiRetry.describe(e));
+      if (pusher != null) {
+        pusher.push(RunMetrics.ofFailedRun(Instant.now()));
+      }
       return 1;
     }
   }
@@ -255,7 +275,8 @@ final class RunCommand implements Callable<Integer> {
    * --max-interval}), until SIGTERM. A failed run is logged and tried again at the next wake-up; a
    * long-running process must not exit on a passing API outage.
    */
-  private int runLoop(RunJob job, Termination termination, Logger log) throws InterruptedException {
+  private int runLoop(RunJob job, MetricsPusher pusher, Termination termination, Logger log)
+      throws InterruptedException {
     log.info(
         "loop mode: waking when a resource is due, at least every {}s", maxInterval.toSeconds());
     while (!termination.requested()) {
@@ -264,12 +285,16 @@ final class RunCommand implements Callable<Integer> {
       try {
         RunSummary summary = job.run();
         log.info("run finished: {}", summary);
+        push(pusher, summary);
         if (summary.nextDue() != null) {
           Instant due = summary.nextDue().minus(dueSlack);
           wake = due.isBefore(wake) ? due : wake;
         }
       } catch (ApiException e) {
         log.error("run failed: {}; trying again at the next wake-up", ApiRetry.describe(e));
+        if (pusher != null) {
+          pusher.push(RunMetrics.ofFailedRun(Instant.now()));
+        }
       }
       // Never spin: a resource that is due again at once waits for the minimum pause.
       Instant earliest = Instant.now().plus(MIN_PAUSE);
@@ -280,6 +305,12 @@ final class RunCommand implements Callable<Integer> {
     }
     log.info("stopping on SIGTERM");
     return 0;
+  }
+
+  private static void push(MetricsPusher pusher, RunSummary summary) {
+    if (pusher != null) {
+      pusher.push(RunMetrics.of(summary, Instant.now()));
+    }
   }
 
   private Shard shard() throws ConfigurationException {

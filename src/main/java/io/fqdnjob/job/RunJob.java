@@ -14,6 +14,7 @@ import io.fqdnjob.model.Condition;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicyCodec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.ResolveReason;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
 import io.fqdnjob.policy.Conditions;
@@ -25,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -184,7 +186,16 @@ public final class RunJob {
         counters.networkPolicyWrites.get(),
         counters.statusWrites.get(),
         Duration.between(started, clock.instant()),
-        counters.nextDue.get());
+        counters.nextDue.get(),
+        byReason(results));
+  }
+
+  private static Map<ResolveReason, Integer> byReason(Map<LookupKey, LookupResult> results) {
+    Map<ResolveReason, Integer> counts = new EnumMap<>(ResolveReason.class);
+    for (LookupResult result : results.values()) {
+      counts.merge(result.reason(), 1, Integer::sum);
+    }
+    return counts;
   }
 
   private void process(

@@ -1,7 +1,9 @@
 package io.fqdnjob.job;
 
+import io.fqdnjob.model.ResolveReason;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * Counts of one run, printed as its last log line.
@@ -18,6 +20,7 @@ import java.time.Instant;
  * @param queries DNS messages sent
  * @param networkPolicyWrites NetworkPolicy applies sent
  * @param statusWrites status applies sent
+ * @param lookupsByReason finished lookups of this run by outcome (unique names, not resources)
  * @param nextDue when the earliest listed resource becomes due by its TTL; {@code null} when
  *     nothing was listed
  */
@@ -35,7 +38,12 @@ public record RunSummary(
     int networkPolicyWrites,
     int statusWrites,
     Duration duration,
-    Instant nextDue) {
+    Instant nextDue,
+    Map<ResolveReason, Integer> lookupsByReason) {
+
+  public RunSummary {
+    lookupsByReason = Map.copyOf(lookupsByReason);
+  }
 
   /** Returns the process exit code for this run: 1 when some resource could not be written. */
   public int exitCode() {

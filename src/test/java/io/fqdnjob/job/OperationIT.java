@@ -10,6 +10,10 @@ import com.google.gson.JsonParser;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /** How the job is operated: loop mode, shards, DNS servers from a Service, JSON logs. */
 @ExtendWith(TestBedExtension.class)
@@ -241,6 +246,82 @@ class OperationIT {
     assertTrue(
         last.get("message").getAsString().startsWith("run finished: listed="), last.toString());
     assertTrue(last.get("time").getAsString().endsWith("Z"), last.toString());
+  }
+
+  @Test
+  void runsPushTheirMetricsAndAFailedRunKeepsTheLastSuccessTime(@TempDir Path dir)
+      throws Exception {
+    String ns = bed.namespace() + "-metrics";
+    bed.kubectl("create", "namespace", ns);
+    try {
+      String name = bed.zone().uniqueName("metrics");
+      bed.zone().setA(name, "198.51.100.66");
+      create(ns, "measured", "", name, null);
+      JobProcess.Result ok =
+          job.run("--namespace", ns, "--pushgateway", bed.pushgatewayUrl(), "--shard-count", "1");
+      assertEquals(0, ok.exitCode(), ok.toString());
+      String afterSuccess = pushgatewayMetrics();
+      double lastSuccess = value(afterSuccess, "fqdn_job_last_success_timestamp_seconds");
+      assertTrue(lastSuccess > 0, afterSuccess);
+      assertEquals(0, value(afterSuccess, "fqdn_job_last_run_failed"));
+      assertEquals(1, value(afterSuccess, "fqdn_job_resources", "outcome=\"applied\""));
+      assertEquals(1, value(afterSuccess, "fqdn_job_lookups", "reason=\"SUCCESS\""));
+
+      // The same credentials against a port where no API server listens: the run cannot list.
+      String kubeconfig = Files.readString(bed.kubeconfig());
+      String dead =
+          kubeconfig.replaceAll(
+              "server: https://127\\.0\\.0\\.1:\\d+", "server: https://127.0.0.1:9");
+      Path deadConfig = dir.resolve("dead.kubeconfig");
+      Files.writeString(deadConfig, dead);
+      JobProcess.Result failed =
+          job.exec(
+              "run",
+              "--kubeconfig",
+              deadConfig.toString(),
+              "--dns-server",
+              bed.dnsServer(),
+              "--api-timeout",
+              "2s",
+              "--pushgateway",
+              bed.pushgatewayUrl());
+      assertEquals(1, failed.exitCode(), failed.toString());
+      String afterFailure = pushgatewayMetrics();
+      assertEquals(1, value(afterFailure, "fqdn_job_last_run_failed"), afterFailure);
+      assertEquals(
+          lastSuccess,
+          value(afterFailure, "fqdn_job_last_success_timestamp_seconds"),
+          afterFailure);
+    } finally {
+      bed.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
+  private static String pushgatewayMetrics() throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(bed.pushgatewayUrl() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    return response.body();
+  }
+
+  /** Returns the value of the series {@code name} of job fqdn-job with the given extra label. */
+  private static double value(String metrics, String name, String... labels) {
+    for (String line : metrics.split("\n")) {
+      if (!line.startsWith(name + "{") || !line.contains("job=\"fqdn-job\"")) {
+        continue;
+      }
+      boolean all = true;
+      for (String label : labels) {
+        all &= line.contains(label);
+      }
+      if (all) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new AssertionError("no " + name + " " + List.of(labels) + " in:\n" + metrics);
   }
 
   // --- helpers

@@ -17,7 +17,8 @@ record BedEnvironment(
     Path caCertificate,
     InetSocketAddress dnsAddress,
     String dnsStatsUrl,
-    String zoneOrigin) {
+    String zoneOrigin,
+    String pushgatewayUrl) {
 
   private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
 
@@ -42,7 +43,8 @@ record BedEnvironment(
         Path.of(require(values, "FQDN_TESTBED_CA", envOutput)),
         new InetSocketAddress(dns.substring(0, colon), Integer.parseInt(dns.substring(colon + 1))),
         require(values, "FQDN_TESTBED_DNS_STATS", envOutput),
-        zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone);
+        zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone,
+        require(values, "FQDN_TESTBED_PUSHGATEWAY", envOutput));
   }
 
   private static String require(Map<String, String> values, String name, String envOutput) {

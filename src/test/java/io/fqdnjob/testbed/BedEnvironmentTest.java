@@ -20,6 +20,7 @@ class BedEnvironmentTest {
         export FQDN_TESTBED_DNS='127.0.0.1:23088'
         export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:22214/json/v1/server'
         export FQDN_TESTBED_ZONE='bed.test.'
+        export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:29780'
         """;
 
     BedEnvironment env = BedEnvironment.parse(Path.of("/repo"), output);
@@ -29,6 +30,7 @@ class BedEnvironmentTest {
     assertEquals("127.0.0.1:23088", env.dnsServer());
     assertEquals("bed.test", env.zoneOrigin());
     assertEquals("https://127.0.0.1:26012", env.apiServerUrl());
+    assertEquals("http://127.0.0.1:29780", env.pushgatewayUrl());
   }
 
   @Test

@@ -183,6 +183,11 @@ public final class TestBed {
     return processes.environment().dnsServer();
   }
 
+  /** The bed's Prometheus Pushgateway, {@code http://127.0.0.1:PORT}. */
+  public String pushgatewayUrl() {
+    return processes.environment().pushgatewayUrl();
+  }
+
   /**
    * The URL of BIND's JSON statistics ({@code .../json/v1/server}), holding query counters by
    * opcode, rcode and type; benchmarks read it before and after a run.

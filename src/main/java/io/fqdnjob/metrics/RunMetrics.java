@@ -1,0 +1,118 @@
+package io.fqdnjob.metrics;
+
+import io.fqdnjob.job.RunSummary;
+import io.fqdnjob.model.ResolveReason;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The metrics of one run, as pushed to a Prometheus Pushgateway. A batch job has no endpoint to
+ * scrape, so each run leaves its figures with the gateway, where they stay until the next push.
+ */
+public final class RunMetrics {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final boolean succeeded;
+
+  private RunMetrics(boolean succeeded) {
+    this.succeeded = succeeded;
+  }
+
+  /**
+   * Returns the metrics of {@code summary}, finished at {@code finishedAt}. The last-success time
+   * is included only when the run succeeded, so that pushing a failed run keeps the previous one.
+   */
+  public static RunMetrics of(RunSummary summary, Instant finishedAt) {
+    RunMetrics metrics = new RunMetrics(summary.exitCode() == 0);
+    PrometheusRegistry registry = metrics.registry;
+    double finished = finishedAt.toEpochMilli() / 1000.0;
+    gauge(registry, "fqdn_job_last_run_timestamp_seconds", "When the last run finished, Unix time.")
+        .set(finished);
+    lastRunFailed(registry).set(metrics.succeeded ? 0 : 1);
+    gauge(registry, "fqdn_job_run_duration_seconds", "How long the last run took.")
+        .set(summary.duration().toMillis() / 1000.0);
+    Gauge resources =
+        Gauge.builder()
+            .name("fqdn_job_resources")
+            .help("fqdn resources of the last run, by outcome.")
+            .labelNames("outcome")
+            .register(registry);
+    resources.labelValues("listed").set(summary.listed());
+    resources.labelValues("due").set(summary.due());
+    resources.labelValues("applied").set(summary.applied());
+    resources.labelValues("unchanged").set(summary.unchanged());
+    resources.labelValues("failed").set(summary.failed());
+    resources.labelValues("conflict").set(summary.conflicts());
+    resources.labelValues("invalid").set(summary.invalid());
+    resources.labelValues("abandoned").set(summary.abandoned());
+    Gauge lookups =
+        Gauge.builder()
+            .name("fqdn_job_lookups")
+            .help("Unique (name, record type) lookups of the last run, by outcome.")
+            .labelNames("reason")
+            .register(registry);
+    for (ResolveReason reason : ResolveReason.values()) {
+      lookups.labelValues(reason.name()).set(summary.lookupsByReason().getOrDefault(reason, 0));
+    }
+    gauge(registry, "fqdn_job_dns_queries", "DNS messages sent by the last run.")
+        .set(summary.queries());
+    Gauge writes =
+        Gauge.builder()
+            .name("fqdn_job_writes")
+            .help("API writes of the last run, by kind.")
+            .labelNames("kind")
+            .register(registry);
+    writes.labelValues("networkpolicy").set(summary.networkPolicyWrites());
+    writes.labelValues("status").set(summary.statusWrites());
+    if (metrics.succeeded) {
+      gauge(
+              registry,
+              "fqdn_job_last_success_timestamp_seconds",
+              "When a run last completed with every resource written, Unix time.")
+          .set(finished);
+    }
+    return metrics;
+  }
+
+  /**
+   * Returns the metrics of a run that could not even list the resources (the API server was
+   * unreachable or refused): only the run time and the failure.
+   */
+  public static RunMetrics ofFailedRun(Instant finishedAt) {
+    RunMetrics metrics = new RunMetrics(false);
+    gauge(
+            metrics.registry,
+            "fqdn_job_last_run_timestamp_seconds",
+            "When the last run finished, Unix time.")
+        .set(finishedAt.toEpochMilli() / 1000.0);
+    lastRunFailed(metrics.registry).set(1);
+    return metrics;
+  }
+
+  private static Gauge lastRunFailed(PrometheusRegistry registry) {
+    return gauge(
+        registry,
+        "fqdn_job_last_run_failed",
+        "1 when the last run left some resource unwritten or could not run at all, else 0.");
+  }
+
+  /** Returns the registry holding the metrics. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** Returns whether the run succeeded (and so carries a last-success time). */
+  public boolean succeeded() {
+    return succeeded;
+  }
+
+  private static Gauge gauge(PrometheusRegistry registry, String name, String help) {
+    return Gauge.builder().name(name).help(help).register(registry);
+  }
+
+  /** Labels identifying this process's series on the gateway, e.g. its shard. */
+  public static Map<String, String> groupingKey(int shardIndex, int shardCount) {
+    return shardCount > 1 ? Map.of("shard", String.valueOf(shardIndex)) : Map.of();
+  }
+}
