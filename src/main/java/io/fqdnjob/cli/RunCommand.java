@@ -246,7 +246,8 @@ final class RunCommand implements Callable<Integer> {
               Clock.systemUTC(),
               new RunJob.Options(
                   scope, dueSlack, force, dryRun, apiConcurrency, lookupDeadline, shard),
-              System.out);
+              System.out,
+              TerminalProgress.forStandardError());
       if (!loop) {
         return runOnce(job, pusher, log);
       }

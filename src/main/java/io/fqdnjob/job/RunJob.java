@@ -72,6 +72,7 @@ public final class RunJob {
   private final Clock clock;
   private final Options options;
   private final PrintStream out;
+  private final Progress progress;
 
   /** Counts of the run in progress; a new set for every run of a loop. */
   private static final class Counters {
@@ -99,7 +100,8 @@ public final class RunJob {
       AddressFilter filter,
       Clock clock,
       Options options,
-      PrintStream out) {
+      PrintStream out,
+      Progress progress) {
     this.policies = policies;
     this.networkPolicies = networkPolicies;
     this.events = events;
@@ -108,12 +110,14 @@ public final class RunJob {
     this.clock = clock;
     this.options = options;
     this.out = out;
+    this.progress = progress;
   }
 
   /** Runs once and returns the counts; throws only when the resources cannot be listed. */
   public RunSummary run() throws ApiException, InterruptedException {
     Instant started = clock.instant();
     counters = new Counters();
+    progress.phase("listing fqdn resources");
     long queriesBefore = resolver.queriesSent();
     List<ListedResource> listed = new ArrayList<>();
     for (ListedResource resource : policies.list(options.scope())) {
@@ -139,6 +143,7 @@ public final class RunJob {
     LOG.info("{} resources listed, {} due, {} invalid", listed.size(), due.size(), invalid.size());
 
     Map<LookupKey, Duration> wanted = NameLookups.collect(due);
+    progress.phase("resolving " + wanted.size() + " names for " + due.size() + " due resources");
     Instant deadline =
         options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
     Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, deadline);
@@ -160,7 +165,10 @@ public final class RunJob {
       for (ListedResource resource : invalid) {
         work.add(api.submit(() -> reportInvalid(resource, resolvedAt)));
       }
+      progress.phase("writing " + work.size() + " resources");
+      int finished = 0;
       for (Future<?> future : work) {
+        progress.step(finished++, work.size());
         try {
           future.get();
         } catch (ExecutionException e) {
@@ -170,6 +178,7 @@ public final class RunJob {
       }
     } finally {
       api.shutdownNow();
+      progress.done();
     }
 
     return new RunSummary(
