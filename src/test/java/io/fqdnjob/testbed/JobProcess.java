@@ -60,6 +60,23 @@ public final class JobProcess {
     return exec(all.toArray(String[]::new));
   }
 
+  /**
+   * Runs {@code fqdn-job run} against the bed as whoever {@code kubeconfig} authenticates, for
+   * example a ServiceAccount through {@link TokenKubeconfig}, with {@code args} added.
+   */
+  public Result runWith(Path kubeconfig, String... args) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--kubeconfig",
+                kubeconfig.toAbsolutePath().toString(),
+                "--dns-server",
+                bed.dnsServer()));
+    all.addAll(List.of(args));
+    return exec(all.toArray(String[]::new));
+  }
+
   /** Runs the job with exactly {@code args} and no environment hint about a cluster. */
   public Result exec(String... args) {
     Command.Result result = Command.run(command(args), Map.of("KUBECONFIG", ""), null, TIMEOUT);

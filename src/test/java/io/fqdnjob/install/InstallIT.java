@@ -1,0 +1,602 @@
+package io.fqdnjob.install;
+
+import static io.fqdnjob.install.InstallSupport.COMMON_LABELS;
+import static io.fqdnjob.install.InstallSupport.GROUP;
+import static io.fqdnjob.install.InstallSupport.NAME;
+import static io.fqdnjob.install.InstallSupport.PLURAL;
+import static io.fqdnjob.install.InstallSupport.SYSTEM_NAMESPACE;
+import static io.fqdnjob.install.InstallSupport.VERSION;
+import static io.fqdnjob.install.InstallSupport.allowed;
+import static io.fqdnjob.install.InstallSupport.args;
+import static io.fqdnjob.install.InstallSupport.assertForbidden;
+import static io.fqdnjob.install.InstallSupport.condition;
+import static io.fqdnjob.install.InstallSupport.container;
+import static io.fqdnjob.install.InstallSupport.events;
+import static io.fqdnjob.install.InstallSupport.get;
+import static io.fqdnjob.install.InstallSupport.kinds;
+import static io.fqdnjob.install.InstallSupport.labels;
+import static io.fqdnjob.install.InstallSupport.only;
+import static io.fqdnjob.install.InstallSupport.peers;
+import static io.fqdnjob.install.InstallSupport.render;
+import static io.fqdnjob.install.InstallSupport.repoPath;
+import static io.fqdnjob.install.InstallSupport.tryGet;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.JobProcess;
+import io.fqdnjob.testbed.TestBed;
+import io.fqdnjob.testbed.TestBedExtension;
+import io.fqdnjob.testbed.TokenKubeconfig;
+import io.kubernetes.client.custom.V1Patch;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
+import io.kubernetes.client.openapi.apis.NetworkingV1Api;
+import io.kubernetes.client.openapi.models.V1NetworkPolicy;
+import io.kubernetes.client.util.PatchUtils;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Installs {@code kustomize/base} on the test bed for real, checks that the API server accepts each
+ * overlay (server-side dry run), and runs the packaged job with nothing but the base's
+ * ServiceAccount token: the run must succeed with the ClusterRole's rules, and the same token must
+ * be refused everything the job must not do.
+ *
+ * <p>The base's CronJob is suspended right after the install (the bed has no nodes; its pods would
+ * only pile up) and the {@code fqdn-job-system} namespace is deleted after the class. The CRD,
+ * ClusterRole and ClusterRoleBinding stay: other classes share the CRD, and the RBAC objects grant
+ * nothing to anyone else.
+ */
+@ExtendWith(TestBedExtension.class)
+class InstallIT {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String TEST_LABEL = "fqdn-job.test/install";
+
+  @TempDir static Path tmp;
+
+  private static TestBed bed;
+  private static JobProcess job;
+  private static String token;
+  private static Path kubeconfig;
+  private static ApiClient asJob;
+
+  @BeforeAll
+  static void installBase(TestBed testBed) throws Exception {
+    bed = testBed;
+    job = new JobProcess(bed);
+    InstallSupport.awaitNamespaceGone(bed, SYSTEM_NAMESPACE);
+    // The CRD as the other classes install it, first: on a bed kept from an older build its
+    // fields belong to the bed's field manager, and the base must find the same values there.
+    bed.installCrd();
+    InstallSupport.apply(bed, repoPath(bed, "kustomize/base"), false);
+    bed.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + TestBed.CRD_NAME);
+    bed.kubectl(
+        "patch",
+        "cronjob",
+        NAME,
+        "-n",
+        SYSTEM_NAMESPACE,
+        "--type=merge",
+        "-p",
+        "{\"spec\":{\"suspend\":true}}");
+    token = bed.mintToken(SYSTEM_NAMESPACE, NAME);
+    kubeconfig = TokenKubeconfig.write(bed, token, tmp.resolve("fqdn-job.kubeconfig"));
+    asJob = bed.clientWithToken(token);
+    InstallSupport.awaitBindingInEffect(asJob, null);
+  }
+
+  @AfterAll
+  static void removeSystemNamespace() {
+    if (bed != null) {
+      bed.kubectl("delete", "namespace", SYSTEM_NAMESPACE, "--wait=false", "--ignore-not-found");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The manifests
+
+  @Test
+  void baseInstallsEveryObjectWithTheCommonLabels() {
+    List<JsonObject> objects = render(bed, repoPath(bed, "kustomize/base"));
+    assertEquals(
+        Set.of(
+            "CustomResourceDefinition/" + TestBed.CRD_NAME,
+            "Namespace/" + SYSTEM_NAMESPACE,
+            "ServiceAccount/" + NAME,
+            "ClusterRole/" + NAME,
+            "ClusterRoleBinding/" + NAME,
+            "CronJob/" + NAME,
+            "NetworkPolicy/" + NAME),
+        new HashSet<>(kinds(objects)));
+    for (JsonObject object : objects) {
+      String kind = object.get("kind").getAsString();
+      JsonObject metadata = object.getAsJsonObject("metadata");
+      String name = metadata.get("name").getAsString();
+      assertTrue(
+          labels(metadata).entrySet().containsAll(COMMON_LABELS.entrySet()),
+          kind + " " + name + " lacks the common labels: " + labels(metadata));
+      // Each object is on the server now, as applied.
+      String namespace = metadata.has("namespace") ? metadata.get("namespace").getAsString() : "";
+      JsonObject live =
+          namespace.isEmpty()
+              ? JsonParser.parseString(bed.kubectl("get", kind, name, "-o", "json"))
+                  .getAsJsonObject()
+              : get(bed, kind, name, namespace);
+      assertEquals(
+          labels(metadata),
+          filterKnown(labels(live.getAsJsonObject("metadata")), labels(metadata)),
+          kind + " " + name);
+    }
+    JsonObject cronJob = only(objects, "CronJob", NAME);
+    JsonObject jobTemplate = cronJob.getAsJsonObject("spec").getAsJsonObject("jobTemplate");
+    JsonObject podTemplate = jobTemplate.getAsJsonObject("spec").getAsJsonObject("template");
+    assertTrue(
+        labels(podTemplate.getAsJsonObject("metadata"))
+            .entrySet()
+            .containsAll(COMMON_LABELS.entrySet()),
+        "pod template labels: " + podTemplate.getAsJsonObject("metadata"));
+    JsonObject namespace = only(objects, "Namespace", SYSTEM_NAMESPACE);
+    assertEquals(
+        "restricted",
+        labels(namespace.getAsJsonObject("metadata")).get("pod-security.kubernetes.io/enforce"));
+  }
+
+  @Test
+  void liveCronJobRunsOncePerMinuteAndNeverOverlaps() {
+    JsonObject spec = get(bed, "cronjob", NAME, SYSTEM_NAMESPACE).getAsJsonObject("spec");
+    JsonObject jobSpec = spec.getAsJsonObject("jobTemplate").getAsJsonObject("spec");
+    JsonObject podSpec = jobSpec.getAsJsonObject("template").getAsJsonObject("spec");
+    JsonObject container = container(podSpec);
+    JsonObject rule =
+        jobSpec
+            .getAsJsonObject("podFailurePolicy")
+            .getAsJsonArray("rules")
+            .get(0)
+            .getAsJsonObject();
+    assertAll(
+        () -> assertEquals("* * * * *", spec.get("schedule").getAsString()),
+        () -> assertEquals("Forbid", spec.get("concurrencyPolicy").getAsString()),
+        () -> assertTrue(spec.get("startingDeadlineSeconds").getAsInt() < 60),
+        () -> assertTrue(jobSpec.get("activeDeadlineSeconds").getAsInt() < 60),
+        () -> assertTrue(spec.has("successfulJobsHistoryLimit")),
+        () -> assertTrue(spec.has("failedJobsHistoryLimit")),
+        () -> assertTrue(jobSpec.has("ttlSecondsAfterFinished")),
+        () -> assertTrue(jobSpec.has("backoffLimit")),
+        () -> assertEquals("FailJob", rule.get("action").getAsString()),
+        () -> assertEquals("[2]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
+        () -> assertEquals("Never", podSpec.get("restartPolicy").getAsString()),
+        () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
+        () -> assertTrue(podSpec.get("automountServiceAccountToken").getAsBoolean()),
+        () -> assertEquals(List.of("run"), args(podSpec)),
+        () -> assertEquals("ghcr.io/fqdn-job/fqdn-job:0.1.0", container.get("image").getAsString()),
+        () ->
+            assertTrue(
+                container.toString().contains("JAVA_TOOL_OPTIONS")
+                    && container.toString().contains("-XX:MaxRAMPercentage=75")),
+        () ->
+            assertEquals(
+                "512Mi",
+                container
+                    .getAsJsonObject("resources")
+                    .getAsJsonObject("limits")
+                    .get("memory")
+                    .getAsString()));
+  }
+
+  @Test
+  void cronJobPodIsAdmittedUnderTheRestrictedProfile() throws Exception {
+    String jobName = "install-it-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36), 36);
+    try {
+      JsonObject pod = InstallSupport.podFromCronJob(bed, SYSTEM_NAMESPACE, jobName);
+      JsonObject spec = pod.getAsJsonObject("spec");
+      JsonObject podSecurity = spec.getAsJsonObject("securityContext");
+      JsonObject security = container(spec).getAsJsonObject("securityContext");
+      assertAll(
+          () -> assertTrue(podSecurity.get("runAsNonRoot").getAsBoolean()),
+          () -> assertTrue(podSecurity.get("runAsUser").getAsLong() > 0),
+          () ->
+              assertEquals(
+                  "RuntimeDefault",
+                  podSecurity.getAsJsonObject("seccompProfile").get("type").getAsString()),
+          () -> assertFalse(security.get("allowPrivilegeEscalation").getAsBoolean()),
+          () -> assertTrue(security.get("readOnlyRootFilesystem").getAsBoolean()),
+          () ->
+              assertEquals(
+                  "[\"ALL\"]", security.getAsJsonObject("capabilities").get("drop").toString()),
+          () ->
+              assertTrue(
+                  container(spec).get("volumeMounts").toString().contains("/tmp"),
+                  "emptyDir at /tmp"),
+          // The ServiceAccount admission mounted the token the job authenticates with.
+          () ->
+              assertTrue(
+                  container(spec)
+                      .get("volumeMounts")
+                      .toString()
+                      .contains("/var/run/secrets/kubernetes.io/serviceaccount")),
+          () ->
+              assertTrue(
+                  labels(pod.getAsJsonObject("metadata"))
+                      .entrySet()
+                      .containsAll(COMMON_LABELS.entrySet())));
+    } finally {
+      InstallSupport.deleteJob(bed, SYSTEM_NAMESPACE, jobName);
+    }
+  }
+
+  @Test
+  void ownNetworkPolicyDeniesIngressAndAllowsOnlyDnsAndTheApiServer() {
+    JsonObject spec = get(bed, "networkpolicy", NAME, SYSTEM_NAMESPACE).getAsJsonObject("spec");
+    assertEquals("[\"Ingress\",\"Egress\"]", spec.get("policyTypes").toString());
+    JsonElement ingress = spec.get("ingress");
+    assertTrue(ingress == null || ingress.getAsJsonArray().isEmpty(), "no ingress rule: " + spec);
+    assertEquals(
+        "{\"app.kubernetes.io/name\":\"fqdn-job\"}",
+        spec.getAsJsonObject("podSelector").get("matchLabels").toString());
+    Set<String> ports = new HashSet<>();
+    for (JsonElement rule : spec.getAsJsonArray("egress")) {
+      for (JsonElement port : rule.getAsJsonObject().getAsJsonArray("ports")) {
+        JsonObject p = port.getAsJsonObject();
+        ports.add(p.get("protocol").getAsString() + "/" + p.get("port").getAsString());
+      }
+    }
+    assertEquals(Set.of("UDP/53", "TCP/53", "TCP/443", "TCP/6443"), ports);
+    JsonObject dns = spec.getAsJsonArray("egress").get(0).getAsJsonObject();
+    assertEquals(
+        "{\"k8s-app\":\"kube-dns\"}",
+        dns.getAsJsonArray("to")
+            .get(0)
+            .getAsJsonObject()
+            .getAsJsonObject("podSelector")
+            .get("matchLabels")
+            .toString());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Overlays: accepted by the API server (server-side dry run; the Pod Security warnings of the
+  // restricted namespace count as failures), and changing what they say they change
+
+  @Test
+  void customDnsOverlayAsksItsServersAndMayReachThem() {
+    Path overlay = repoPath(bed, "kustomize/overlays/custom-dns");
+    InstallSupport.apply(bed, overlay, true);
+    List<JsonObject> objects = render(bed, overlay);
+    JsonObject podSpec = cronJobPodSpec(only(objects, "CronJob", NAME));
+    assertEquals(
+        List.of("run", "--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"), args(podSpec));
+    JsonArray egress =
+        only(objects, "NetworkPolicy", NAME).getAsJsonObject("spec").getAsJsonArray("egress");
+    JsonObject last = egress.get(egress.size() - 1).getAsJsonObject();
+    assertEquals(
+        "[{\"ipBlock\":{\"cidr\":\"10.0.0.10/32\"}},{\"ipBlock\":{\"cidr\":\"10.0.0.11/32\"}}]",
+        last.get("to").toString());
+    assertEquals(
+        "[{\"port\":53,\"protocol\":\"UDP\"},{\"port\":53,\"protocol\":\"TCP\"}]",
+        last.get("ports").toString());
+  }
+
+  @Test
+  void loopOverlayReplacesTheCronJobWithOneDeployment() {
+    Path overlay = repoPath(bed, "kustomize/overlays/loop");
+    InstallSupport.apply(bed, overlay, true);
+    List<JsonObject> objects = render(bed, overlay);
+    assertFalse(kinds(objects).contains("CronJob/" + NAME), kinds(objects).toString());
+    JsonObject deployment = only(objects, "Deployment", NAME);
+    JsonObject spec = deployment.getAsJsonObject("spec");
+    JsonObject podSpec = spec.getAsJsonObject("template").getAsJsonObject("spec");
+    assertAll(
+        () -> assertEquals(List.of("run", "--loop", "--max-interval", "30s"), args(podSpec)),
+        () -> assertEquals(1, spec.get("replicas").getAsInt()),
+        () -> assertEquals("Recreate", spec.getAsJsonObject("strategy").get("type").getAsString()),
+        () -> assertTrue(podSpec.get("terminationGracePeriodSeconds").getAsInt() > 20),
+        () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
+        () ->
+            assertTrue(
+                labels(spec.getAsJsonObject("template").getAsJsonObject("metadata"))
+                    .entrySet()
+                    .containsAll(COMMON_LABELS.entrySet())),
+        // The same container settings as the CronJob's, apart from the arguments.
+        () ->
+            assertEquals(
+                withoutArgs(container(cronJobPodSpec(only(render(bed, base()), "CronJob", NAME)))),
+                withoutArgs(container(podSpec))),
+        () ->
+            assertEquals(
+                cronJobPodSpec(only(render(bed, base()), "CronJob", NAME)).get("securityContext"),
+                podSpec.get("securityContext")));
+  }
+
+  @Test
+  void shardedOverlayMakesEachRunAnIndexedJobOfThreePods() {
+    Path overlay = repoPath(bed, "kustomize/overlays/sharded");
+    InstallSupport.apply(bed, overlay, true);
+    JsonObject jobSpec =
+        only(render(bed, overlay), "CronJob", NAME)
+            .getAsJsonObject("spec")
+            .getAsJsonObject("jobTemplate")
+            .getAsJsonObject("spec");
+    assertAll(
+        () -> assertEquals("Indexed", jobSpec.get("completionMode").getAsString()),
+        () -> assertEquals(3, jobSpec.get("completions").getAsInt()),
+        () -> assertEquals(3, jobSpec.get("parallelism").getAsInt()),
+        () ->
+            assertEquals(
+                List.of("run", "--shard-count", "3"),
+                args(jobSpec.getAsJsonObject("template").getAsJsonObject("spec"))),
+        () -> assertTrue(jobSpec.has("podFailurePolicy")));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The job with the base's RBAC
+
+  @Test
+  void jobCompletesRunsWithTheServiceAccountTokenAlone() {
+    String ns = bed.namespace();
+    String fqdn = bed.zone().uniqueName("install");
+    String selector = "run-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36 * 36), 36);
+    bed.zone().setA(fqdn, "198.51.100.110");
+    InstallSupport.createResource(bed, ns, "rbac", fqdn, TEST_LABEL, selector);
+
+    // A cluster-wide run, as the CronJob makes it (lists in every namespace); the selector keeps
+    // it to this test's resource.
+    JobProcess.Result first = job.runWith(kubeconfig, "--selector", TEST_LABEL + "=" + selector);
+    assertEquals(0, first.exitCode(), first.toString());
+    assertTrue(
+        first.stderr().contains("listed=1 due=1 applied=1")
+            && first.stderr().contains("networkPolicyWrites=1 statusWrites=1"),
+        first.toString());
+    JsonObject policy = get(bed, "networkpolicy", "rbac", ns);
+    assertEquals(List.of("198.51.100.110/32"), peers(policy));
+    JsonObject owner =
+        policy
+            .getAsJsonObject("metadata")
+            .getAsJsonArray("ownerReferences")
+            .get(0)
+            .getAsJsonObject();
+    assertTrue(owner.get("blockOwnerDeletion").getAsBoolean(), owner.toString());
+    assertEquals(
+        get(bed, "fqdn", "rbac", ns).getAsJsonObject("metadata").get("uid"), owner.get("uid"));
+    JsonObject status = get(bed, "fqdn", "rbac", ns).getAsJsonObject("status");
+    assertEquals("True", condition(status, "Ready").get("status").getAsString());
+    assertEquals(1, status.get("observedGeneration").getAsLong());
+    assertTrue(events(bed, ns, "rbac").contains("Created/fqdn-job"), events(bed, ns, "rbac"));
+
+    // The record changes; a forced run of that one resource (get instead of list) updates the
+    // policy and the status.
+    bed.zone().setA(fqdn, "198.51.100.111");
+    JobProcess.Result second = job.runWith(kubeconfig, "--policy", ns + "/rbac", "--force");
+    assertEquals(0, second.exitCode(), second.toString());
+    assertTrue(second.stderr().contains("networkPolicyWrites=1 statusWrites=1"), second.toString());
+    assertEquals(List.of("198.51.100.111/32"), peers(get(bed, "networkpolicy", "rbac", ns)));
+    JsonObject updated = get(bed, "fqdn", "rbac", ns).getAsJsonObject("status");
+    assertEquals(
+        "[\"198.51.100.111/32\"]",
+        updated.getAsJsonArray("fqdns").get(0).getAsJsonObject().get("addresses").toString());
+    assertTrue(events(bed, ns, "rbac").contains("Updated/fqdn-job"), events(bed, ns, "rbac"));
+  }
+
+  @Test
+  void tokenIsRefusedWhatTheJobMustNotDo() throws Exception {
+    String ns = bed.namespace();
+    String fqdn = bed.zone().uniqueName("refused");
+    bed.zone().setA(fqdn, "198.51.100.120");
+    InstallSupport.createResource(bed, ns, "refused", fqdn, null, null);
+    JobProcess.Result run = job.runWith(kubeconfig, "--policy", ns + "/refused");
+    assertEquals(0, run.exitCode(), run.toString());
+    bed.kubectl("create", "secret", "generic", "not-for-the-job", "-n", ns, "--from-literal=k=v");
+
+    NetworkingV1Api networking = new NetworkingV1Api(asJob);
+    CoreV1Api core = new CoreV1Api(asJob);
+    CustomObjectsApi custom = new CustomObjectsApi(asJob);
+    V1NetworkPolicy livePolicy = networking.readNamespacedNetworkPolicy("refused", ns).execute();
+    Object liveResource =
+        custom.getNamespacedCustomObject(GROUP, VERSION, ns, PLURAL, "refused").execute();
+    String specPatch = "{\"spec\":{\"ttlSeconds\":30}}";
+    String specApply =
+        ("{\"apiVersion\":\"fqdn.konsole.is/v1alpha1\",\"kind\":\"NetworkPolicy\","
+                + "\"metadata\":{\"name\":\"refused\",\"namespace\":\"%s\"},"
+                + "\"spec\":{\"podSelector\":{},\"egress\":[{\"toFQDNS\":[\"%s\"]}]}}")
+            .formatted(ns, fqdn);
+
+    assertAll(
+        () ->
+            assertForbidden(
+                "delete a NetworkPolicy",
+                () -> networking.deleteNamespacedNetworkPolicy("refused", ns).execute()),
+        () ->
+            assertForbidden(
+                "delete NetworkPolicies as a collection",
+                () -> networking.deleteCollectionNamespacedNetworkPolicy(ns).execute()),
+        () ->
+            assertForbidden(
+                "update (PUT) a NetworkPolicy",
+                () ->
+                    networking.replaceNamespacedNetworkPolicy("refused", ns, livePolicy).execute()),
+        () ->
+            assertForbidden(
+                "get a Secret", () -> core.readNamespacedSecret("not-for-the-job", ns).execute()),
+        () ->
+            assertForbidden(
+                "list Secrets in a namespace", () -> core.listNamespacedSecret(ns).execute()),
+        () ->
+            assertForbidden(
+                "list Secrets cluster-wide", () -> core.listSecretForAllNamespaces().execute()),
+        () ->
+            assertForbidden(
+                "merge-patch an fqdn resource's spec",
+                () ->
+                    PatchUtils.patch(
+                        Object.class,
+                        () ->
+                            custom
+                                .patchNamespacedCustomObject(
+                                    GROUP, VERSION, ns, PLURAL, "refused", new V1Patch(specPatch))
+                                .buildCall(null),
+                        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        asJob)),
+        () ->
+            assertForbidden(
+                "server-side apply an fqdn resource's spec",
+                () ->
+                    PatchUtils.patch(
+                        Object.class,
+                        () ->
+                            custom
+                                .patchNamespacedCustomObject(
+                                    GROUP, VERSION, ns, PLURAL, "refused", new V1Patch(specApply))
+                                .fieldManager(NAME)
+                                .force(true)
+                                .buildCall(null),
+                        V1Patch.PATCH_FORMAT_APPLY_YAML,
+                        asJob)),
+        () ->
+            assertForbidden(
+                "update (PUT) an fqdn resource",
+                () ->
+                    custom
+                        .replaceNamespacedCustomObject(
+                            GROUP, VERSION, ns, PLURAL, "refused", liveResource)
+                        .execute()),
+        () ->
+            assertForbidden(
+                "update (PUT) an fqdn resource's status",
+                () ->
+                    custom
+                        .replaceNamespacedCustomObjectStatus(
+                            GROUP, VERSION, ns, PLURAL, "refused", liveResource)
+                        .execute()),
+        () ->
+            assertForbidden(
+                "delete an fqdn resource",
+                () ->
+                    custom
+                        .deleteNamespacedCustomObject(GROUP, VERSION, ns, PLURAL, "refused")
+                        .execute()),
+        () ->
+            assertForbidden(
+                "create an fqdn resource",
+                () ->
+                    custom
+                        .createNamespacedCustomObject(
+                            GROUP,
+                            VERSION,
+                            ns,
+                            PLURAL,
+                            JSON.getGson().fromJson(specApply, Object.class))
+                        .execute()));
+
+    // Nothing changed.
+    assertNotNull(tryGet(bed, "networkpolicy", "refused", ns));
+    JsonObject resource = get(bed, "fqdn", "refused", ns);
+    assertEquals(1, resource.getAsJsonObject("metadata").get("generation").getAsLong());
+  }
+
+  /**
+   * The API server's own answer, for the same token, to each right the ClusterRole grants and to a
+   * list of rights it must not: an addition to the real calls above.
+   */
+  @Test
+  void accessReviewsMatchTheClusterRole() throws Exception {
+    String ns = bed.namespace();
+    List<String[]> granted =
+        List.of(
+            new String[] {"list", GROUP, PLURAL, null, null},
+            new String[] {"list", GROUP, PLURAL, null, ns},
+            new String[] {"get", GROUP, PLURAL, null, ns},
+            new String[] {"patch", GROUP, PLURAL, "status", ns},
+            new String[] {"update", GROUP, PLURAL, "finalizers", ns},
+            new String[] {"list", "networking.k8s.io", "networkpolicies", null, null},
+            new String[] {"get", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"create", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"patch", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"create", "", "events", null, ns});
+    List<String[]> refused =
+        List.of(
+            new String[] {"watch", GROUP, PLURAL, null, ns},
+            new String[] {"create", GROUP, PLURAL, null, ns},
+            new String[] {"update", GROUP, PLURAL, null, ns},
+            new String[] {"patch", GROUP, PLURAL, null, ns},
+            new String[] {"delete", GROUP, PLURAL, null, ns},
+            new String[] {"update", GROUP, PLURAL, "status", ns},
+            new String[] {"update", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"delete", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"deletecollection", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"watch", "networking.k8s.io", "networkpolicies", null, ns},
+            new String[] {"get", "", "secrets", null, ns},
+            new String[] {"list", "", "secrets", null, null},
+            new String[] {"get", "", "configmaps", null, ns},
+            new String[] {"create", "", "pods", null, ns},
+            new String[] {"patch", "", "events", null, ns},
+            new String[] {"list", "discovery.k8s.io", "endpointslices", null, ns},
+            new String[] {"create", "rbac.authorization.k8s.io", "rolebindings", null, ns});
+    List<String> wrong = new ArrayList<>();
+    for (String[] r : granted) {
+      if (!allowed(asJob, r[0], r[1], r[2], r[3], r[4])) {
+        wrong.add("not granted: " + String.join(" ", nonNull(r)));
+      }
+    }
+    for (String[] r : refused) {
+      if (allowed(asJob, r[0], r[1], r[2], r[3], r[4])) {
+        wrong.add("granted: " + String.join(" ", nonNull(r)));
+      }
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  // --- helpers
+
+  private static Path base() {
+    return repoPath(bed, "kustomize/base");
+  }
+
+  private static JsonObject cronJobPodSpec(JsonObject cronJob) {
+    return cronJob
+        .getAsJsonObject("spec")
+        .getAsJsonObject("jobTemplate")
+        .getAsJsonObject("spec")
+        .getAsJsonObject("template")
+        .getAsJsonObject("spec");
+  }
+
+  private static JsonObject withoutArgs(JsonObject container) {
+    JsonObject copy = container.deepCopy();
+    copy.remove("args");
+    return copy;
+  }
+
+  /** The live labels restricted to the keys of {@code expected}: the server may add its own. */
+  private static Map<String, String> filterKnown(
+      Map<String, String> live, Map<String, String> expected) {
+    Map<String, String> result = new HashMap<>(live);
+    result.keySet().retainAll(expected.keySet());
+    return result;
+  }
+
+  private static List<String> nonNull(String[] values) {
+    List<String> result = new ArrayList<>();
+    for (String v : values) {
+      result.add(v == null ? "-" : v.isEmpty() ? "core" : v);
+    }
+    return result;
+  }
+}
