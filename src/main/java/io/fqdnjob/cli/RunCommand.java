@@ -255,15 +255,14 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private static int runOnce(RunJob job, MetricsPusher pusher, Logger log)
-      throws InterruptedException {
+  private int runOnce(RunJob job, MetricsPusher pusher, Logger log) throws InterruptedException {
     try {
       RunSummary summary = job.run();
       log.info("run finished: {}", summary);
       push(pusher, summary);
       return summary.exitCode();
     } catch (ApiException e) {
-      log.error("run failed: {}", ApiRetry.describe(e));
+      log.error("run failed: {}{}", ApiRetry.describe(e), hint(e));
       if (pusher != null) {
         pusher.push(RunMetrics.ofFailedRun(Instant.now()));
       }
@@ -292,7 +291,8 @@ final class RunCommand implements Callable<Integer> {
           wake = due.isBefore(wake) ? due : wake;
         }
       } catch (ApiException e) {
-        log.error("run failed: {}; trying again at the next wake-up", ApiRetry.describe(e));
+        log.error(
+            "run failed: {}{}; trying again at the next wake-up", ApiRetry.describe(e), hint(e));
         if (pusher != null) {
           pusher.push(RunMetrics.ofFailedRun(Instant.now()));
         }
@@ -306,6 +306,14 @@ final class RunCommand implements Callable<Integer> {
     }
     log.info("stopping on SIGTERM");
     return 0;
+  }
+
+  /** Returns advice for a refusal whose cause is likely the scope of the job's rights. */
+  private String hint(ApiException e) {
+    if (e.getCode() == 403 && namespaces.isEmpty() && policies.isEmpty()) {
+      return "; with rights in some namespaces only (a namespaced install), pass --namespace";
+    }
+    return "";
   }
 
   private static void push(MetricsPusher pusher, RunSummary summary) {

@@ -63,7 +63,9 @@ public final class KubeClients {
     return client;
   }
 
-  private static ApiClient fromFile(Path path) throws ConfigurationException, IOException {
+  private static ApiClient fromFile(Path given) throws ConfigurationException, IOException {
+    // Absolute, so that files the kubeconfig names relative to itself resolve from its folder.
+    Path path = given.toAbsolutePath();
     if (!Files.isReadable(path)) {
       throw new ConfigurationException("cannot read kubeconfig " + path);
     }

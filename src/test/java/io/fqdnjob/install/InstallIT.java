@@ -296,6 +296,82 @@ class InstallIT {
   }
 
   @Test
+  void clusterDnsOverlayReadsTheDnsEndpointsWithItsOwnNarrowRole() throws Exception {
+    Path overlay = repoPath(bed, "kustomize/overlays/cluster-dns");
+    InstallSupport.apply(bed, overlay, true);
+    List<JsonObject> objects = render(bed, overlay);
+    assertEquals(
+        List.of("run", "--dns-from-service", "kube-system/kube-dns"),
+        args(cronJobPodSpec(only(objects, "CronJob", NAME))));
+
+    // A DNS Service in kube-system with documentation addresses; the run is scoped to nothing,
+    // so the servers are read and reported and no query is sent.
+    String service = "fqdn-job-it-dns";
+    bed.kubectlWithInput(
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: %1$s, namespace: kube-system}
+        spec:
+          ports: [{name: dns, protocol: UDP, port: 53}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: %1$s-1
+          namespace: kube-system
+          labels: {kubernetes.io/service-name: %1$s}
+        addressType: IPv4
+        ports: [{name: dns, protocol: UDP, port: 53}]
+        endpoints: [{addresses: [192.0.2.10], conditions: {ready: true}}]
+        """
+            .formatted(service),
+        "apply",
+        "--server-side",
+        "-f",
+        "-");
+    String[] args = {
+      "--dns-from-service", "kube-system/" + service, "--selector", TEST_LABEL + "=none"
+    };
+    try {
+      JobProcess.Result refused = job.runWith(kubeconfig, args);
+      assertEquals(2, refused.exitCode(), "the base alone may not read kube-system: " + refused);
+      assertTrue(refused.stderr().contains("HTTP 403"), refused.toString());
+
+      for (String file : List.of("role.yaml", "rolebinding.yaml")) {
+        bed.kubectl("apply", "--server-side", "-f", overlay.resolve(file).toString());
+      }
+      JobProcess.Result ok = null;
+      for (int attempt = 0; attempt < 20; attempt++) {
+        ok = job.runWith(kubeconfig, args);
+        if (ok.exitCode() == 0) {
+          break;
+        }
+        Thread.sleep(250); // RBAC caches need a moment to see the new binding
+      }
+      assertEquals(0, ok.exitCode(), ok.toString());
+      assertTrue(ok.stderr().contains("192.0.2.10:53"), ok.toString());
+      assertTrue(ok.stderr().contains("queries=0"), ok.toString());
+      // The Role is for kube-system only.
+      assertTrue(allowed(asJob, "list", "discovery.k8s.io", "endpointslices", null, "kube-system"));
+      assertFalse(
+          allowed(asJob, "list", "discovery.k8s.io", "endpointslices", null, "default"),
+          "endpointslices elsewhere");
+      assertFalse(allowed(asJob, "get", "", "secrets", null, "kube-system"), "secrets");
+    } finally {
+      bed.kubectl(
+          "delete",
+          "-n",
+          "kube-system",
+          "service/" + service,
+          "endpointslice/" + service + "-1",
+          "role/fqdn-job-dns-endpoints",
+          "rolebinding/fqdn-job-dns-endpoints",
+          "--ignore-not-found");
+    }
+  }
+
+  @Test
   void loopOverlayReplacesTheCronJobWithOneDeployment() {
     Path overlay = repoPath(bed, "kustomize/overlays/loop");
     InstallSupport.apply(bed, overlay, true);

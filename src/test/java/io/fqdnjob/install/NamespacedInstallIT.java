@@ -200,6 +200,7 @@ class NamespacedInstallIT {
                     + ":fqdn-job\" cannot list resource \"fqdnnetworkpolicies\" in API group"
                     + " \"fqdn.konsole.is\" at the cluster scope"),
         result.toString());
+    assertTrue(result.stderr().contains("pass --namespace"), "with advice: " + result);
   }
 
   @Test
