@@ -28,6 +28,23 @@ final class DnsOptions {
       description = "Lookups in flight at once (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
+  @Option(
+      names = "--dns-union",
+      description =
+          "Ask every DNS server and take the union of their answers, instead of the first server"
+              + " that answers. Widens the address set of names whose answers rotate; costs one"
+              + " query per server and name.")
+  boolean union;
+
+  @Option(
+      names = "--dns-samples",
+      paramLabel = "K",
+      defaultValue = "1",
+      description =
+          "With --dns-union, ask each server K times per run (1 to 10) and take the union: more"
+              + " of a rotating set per run, K times the queries (default: ${DEFAULT-VALUE}).")
+  int samples;
+
   /** Returns a resolver for these options; the caller closes it. */
   DnsResolver resolver() throws ConfigurationException {
     return resolver(List.of());
@@ -43,9 +60,13 @@ final class DnsOptions {
       List<InetSocketAddress> all = new ArrayList<>(parseServers(servers));
       all.addAll(moreServers);
       config = all.isEmpty() ? DnsResolver.Config.systemDefaults() : DnsResolver.Config.of(all);
-      return new DnsResolver(config.withMaxInFlight(concurrency));
+      if (samples != 1 && !union) {
+        throw new ConfigurationException("--dns-samples needs --dns-union");
+      }
+      return new DnsResolver(config.withMaxInFlight(concurrency).withUnion(union, samples));
     } catch (IllegalArgumentException e) {
-      throw new ConfigurationException("--dns-server / --dns-concurrency: " + e.getMessage(), e);
+      throw new ConfigurationException(
+          "--dns-server/--dns-concurrency/--dns-samples: " + e.getMessage(), e);
     }
   }
 

@@ -4,6 +4,7 @@ import io.fqdnjob.model.ResolveReason;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Resolver;
@@ -76,7 +78,9 @@ public final class DnsResolver implements AutoCloseable {
       List<InetSocketAddress> servers,
       int maxInFlight,
       int maxCnameHops,
-      Function<InetSocketAddress, Resolver> resolverFactory) {
+      Function<InetSocketAddress, Resolver> resolverFactory,
+      boolean union,
+      int samples) {
     /** Lookups running at the same time unless configured otherwise. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 32;
 
@@ -99,11 +103,18 @@ public final class DnsResolver implements AutoCloseable {
       if (maxCnameHops < 1) {
         throw new IllegalArgumentException("maxCnameHops must be at least 1: " + maxCnameHops);
       }
+      if (samples < 1 || samples > MAX_SAMPLES) {
+        throw new IllegalArgumentException(
+            "samples must be between 1 and " + MAX_SAMPLES + ": " + samples);
+      }
     }
+
+    /** The most queries of one name a server gets per lookup with {@link #withSamples}. */
+    public static final int MAX_SAMPLES = 10;
 
     /** Returns a configuration for {@code servers} with default limits. */
     public static Config of(List<InetSocketAddress> servers) {
-      return new Config(servers, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CNAME_HOPS, null);
+      return new Config(servers, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CNAME_HOPS, null, false, 1);
     }
 
     /**
@@ -127,22 +138,32 @@ public final class DnsResolver implements AutoCloseable {
 
     /** Returns a copy with {@code maxInFlight} changed. */
     public Config withMaxInFlight(int maxInFlight) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
     }
 
     /** Returns a copy with {@code maxCnameHops} changed. */
     public Config withMaxCnameHops(int maxCnameHops) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
+    }
+
+    /**
+     * Returns a copy that asks every server, {@code samples} times each, and takes the union of
+     * their answers, instead of asking them in turn until one answers. For names whose answer is a
+     * changing subset of a larger set (CDNs, round-robin); costs servers × samples queries.
+     */
+    public Config withUnion(boolean union, int samples) {
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
     }
 
     /** Returns a copy that makes its resolvers with {@code resolverFactory}. */
     public Config withResolverFactory(Function<InetSocketAddress, Resolver> resolverFactory) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory);
+      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
     }
   }
 
   private final Config config;
   private final List<String> serverNames;
+  private final List<Integer> allServers;
   private final Function<InetSocketAddress, Resolver> resolverFactory;
   private final ScheduledThreadPoolExecutor executor;
   private final LongAdder queriesSent = new LongAdder();
@@ -165,6 +186,7 @@ public final class DnsResolver implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.network = new TcpCountingIoClientFactory(queriesSent, network);
     this.serverNames = config.servers().stream().map(Addresses::hostAndPort).toList();
+    this.allServers = IntStream.range(0, config.servers().size()).boxed().toList();
     this.resolverFactory =
         config.resolverFactory() != null ? config.resolverFactory() : this::simpleResolver;
     this.permits = new Semaphore(config.maxInFlight());
@@ -229,7 +251,11 @@ public final class DnsResolver implements AutoCloseable {
     }
     unfinished.add(result);
     result.whenComplete((r, e) -> unfinished.remove(result));
-    waiting.add(new Lookup(this, key, timeout, result));
+    if (config.union() && config.servers().size() * config.samples() > 1) {
+      resolveUnion(key, timeout, result);
+      return result;
+    }
+    waiting.add(new Lookup(this, key, timeout, result, allServers));
     // cancel() may have run between the check above and the add; it must not miss this one.
     if (cancelled.isDone()) {
       result.cancel(false);
@@ -326,6 +352,38 @@ public final class DnsResolver implements AutoCloseable {
   public void close() {
     cancel();
     executor.shutdownNow();
+  }
+
+  /**
+   * Resolves {@code key} once per server and sample, each asking a single server, and completes
+   * {@code result} with the union: a success when any of them succeeded, else the most important
+   * failure. When one of them does not finish, neither does the union.
+   */
+  private void resolveUnion(
+      LookupKey key, Duration timeout, CompletableFuture<LookupResult> result) {
+    List<CompletableFuture<LookupResult>> parts = new ArrayList<>();
+    for (int server = 0; server < config.servers().size(); server++) {
+      for (int sample = 0; sample < config.samples(); sample++) {
+        CompletableFuture<LookupResult> part = new CompletableFuture<>();
+        parts.add(part);
+        waiting.add(new Lookup(this, key, timeout, part, List.of(server)));
+      }
+    }
+    // Cancelling the union (deadline, SIGTERM) cancels its parts, and a cancelled part the union.
+    result.whenComplete((r, e) -> parts.forEach(p -> p.cancel(false)));
+    CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+        .whenComplete((ignored, error) -> {
+          if (error != null || parts.stream().anyMatch(CompletableFuture::isCancelled)) {
+            result.cancel(false);
+          } else {
+            result.complete(
+                LookupUnion.of(key, parts.stream().map(CompletableFuture::join).toList()));
+          }
+        });
+    if (cancelled.isDone()) {
+      result.cancel(false);
+    }
+    startWaiting();
   }
 
   // Starts waiting lookups while slots are free. Called after each new lookup and each finished

@@ -48,6 +48,8 @@ final class Lookup {
   private final LookupKey key;
   private final Duration timeout;
   private final CompletableFuture<LookupResult> result;
+  // Indexes into the resolver's servers that this lookup may ask, in the order to ask them.
+  private final List<Integer> serverSet;
 
   private long startNanos;
   private long deadlineNanos;
@@ -55,7 +57,8 @@ final class Lookup {
   private final List<String> chain = new ArrayList<>();
   private final Set<Name> seen = new HashSet<>();
   private long minTtl = Long.MAX_VALUE;
-  // Follow-up queries for a CNAME target go first to the server that gave the CNAME.
+  // Follow-up queries for a CNAME target go first to the server that gave the CNAME; a position
+  // in serverSet.
   private int preferredServer;
   // Problems with the servers asked for the current name, in the order met.
   private final List<String> problems = new ArrayList<>();
@@ -65,11 +68,13 @@ final class Lookup {
       DnsResolver resolver,
       LookupKey key,
       Duration timeout,
-      CompletableFuture<LookupResult> result) {
+      CompletableFuture<LookupResult> result,
+      List<Integer> serverSet) {
     this.resolver = resolver;
     this.key = key;
     this.timeout = timeout;
     this.result = result;
+    this.serverSet = List.copyOf(serverSet);
   }
 
   CompletableFuture<LookupResult> result() {
@@ -116,7 +121,7 @@ final class Lookup {
     }
     // An equal share of what is left for each server not yet asked, so that a server that does
     // not answer leaves time for the next one, and the last one gets all that is left.
-    long share = remaining / (servers.size() - attemptNo);
+    long share = remaining / (serverSet.size() - attemptNo);
     Duration shareDuration = Duration.ofNanos(share);
     int index = serverIndex(attemptNo);
     InetSocketAddress server = servers.get(index);
@@ -172,7 +177,7 @@ final class Lookup {
   }
 
   private int serverIndex(int attemptNo) {
-    return (preferredServer + attemptNo) % resolver.servers().size();
+    return serverSet.get((preferredServer + attemptNo) % serverSet.size());
   }
 
   private void onAnswer(
@@ -238,7 +243,7 @@ final class Lookup {
     }
     if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
       // The server knows about the name: whatever it says is final, no other server is asked.
-      preferredServer = index;
+      preferredServer = serverSet.indexOf(index);
       useAnswer(name, server, message, now);
       return;
     }
@@ -265,7 +270,7 @@ final class Lookup {
   }
 
   private void nextServerOrFail(Name name, int attemptNo, String server, long now) {
-    if (attemptNo + 1 < resolver.servers().size()) {
+    if (attemptNo + 1 < serverSet.size()) {
       attempt(name, attemptNo + 1, now);
     } else {
       failWithProblems(server);

@@ -105,6 +105,18 @@ public final class FqdnNetworkPolicyCodec {
           "must be less than spec.ttlSeconds (" + resolveTimeout + " >= " + ttl + ")");
     }
     Boolean blockPrivate = optionalBoolean(spec, "blockPrivateIPs", "spec.blockPrivateIPs");
+    int seenRetention =
+        boundedInt(
+            spec, "seenAddressRetentionSeconds", "spec.seenAddressRetentionSeconds", 0, 0, 86400);
+    int maxAddresses =
+        boundedInt(
+            spec,
+            "maxAddressesPerFQDN",
+            "spec.maxAddressesPerFQDN",
+            FqdnNetworkPolicySpec.DEFAULT_MAX_ADDRESSES_PER_FQDN,
+            1,
+            1000);
+    Boolean followRecordTtl = optionalBoolean(spec, "followRecordTTL", "spec.followRecordTTL");
     return new FqdnNetworkPolicySpec(
         podSelector,
         egress,
@@ -112,7 +124,10 @@ public final class FqdnNetworkPolicyCodec {
         ttl,
         resolveTimeout,
         retryTimeout,
-        blockPrivate != null && blockPrivate);
+        blockPrivate != null && blockPrivate,
+        seenRetention,
+        maxAddresses,
+        followRecordTtl != null && followRecordTtl);
   }
 
   private static EgressRule readRule(JsonObject rule, String path) throws InvalidResourceException {
@@ -189,6 +204,17 @@ public final class FqdnNetworkPolicyCodec {
           addresses.add(a.getAsString());
         }
       }
+      List<SeenAddress> seen = new ArrayList<>();
+      for (JsonElement a : arrayOrEmpty(f, "seenAddresses")) {
+        if (a.isJsonObject()) {
+          String address = stringOrNull(a.getAsJsonObject(), "address");
+          Instant lastSeen = instantOrNull(a.getAsJsonObject(), "lastSeenTime");
+          if (address != null && lastSeen != null) {
+            seen.add(new SeenAddress(address, lastSeen));
+          }
+        }
+      }
+      Long dropped = longOrNull(f, "droppedAddressCount");
       fqdns.add(
           new FqdnStatus(
               fqdn,
@@ -196,7 +222,10 @@ public final class FqdnNetworkPolicyCodec {
               instantOrNull(f, "lastTransitionTime"),
               ResolveReason.parse(stringOrNull(f, "resolveReason")),
               stringOrNull(f, "resolveMessage"),
-              addresses));
+              addresses,
+              seen,
+              longOrNull(f, "recordTTLSeconds"),
+              dropped == null ? null : dropped.intValue()));
     }
     Long applied = longOrNull(status, "appliedAddressCount");
     Long total = longOrNull(status, "totalAddressesCount");
@@ -243,6 +272,22 @@ public final class FqdnNetworkPolicyCodec {
       JsonArray addresses = new JsonArray();
       f.addresses().forEach(addresses::add);
       o.add("addresses", addresses);
+      if (!f.seenAddresses().isEmpty()) {
+        JsonArray seen = new JsonArray();
+        for (SeenAddress a : f.seenAddresses()) {
+          JsonObject entry = new JsonObject();
+          entry.addProperty("address", a.address());
+          entry.addProperty("lastSeenTime", Timestamps.format(a.lastSeenTime()));
+          seen.add(entry);
+        }
+        o.add("seenAddresses", seen);
+      }
+      if (f.recordTTLSeconds() != null) {
+        o.addProperty("recordTTLSeconds", f.recordTTLSeconds());
+      }
+      if (f.droppedAddressCount() != null && f.droppedAddressCount() > 0) {
+        o.addProperty("droppedAddressCount", f.droppedAddressCount());
+      }
       fqdns.add(o);
     }
     json.add("fqdns", fqdns);

@@ -16,7 +16,37 @@ public record FqdnNetworkPolicySpec(
     int ttlSeconds,
     int resolveTimeoutSeconds,
     int retryTimeoutSeconds,
-    boolean blockPrivateIPs) {
+    boolean blockPrivateIPs,
+    int seenAddressRetentionSeconds,
+    int maxAddressesPerFQDN,
+    boolean followRecordTTL) {
+
+  public static final int DEFAULT_MAX_ADDRESSES_PER_FQDN = 100;
+
+  /** The shortest TTL a resource following record TTLs is resolved at. */
+  public static final Duration MIN_RECORD_TTL = Duration.ofSeconds(5);
+
+  /** A spec with the defaults of the rotation fields: no window, 100 addresses, spec TTL. */
+  public FqdnNetworkPolicySpec(
+      JsonObject podSelector,
+      List<EgressRule> egress,
+      NetworkType enabledNetworkType,
+      int ttlSeconds,
+      int resolveTimeoutSeconds,
+      int retryTimeoutSeconds,
+      boolean blockPrivateIPs) {
+    this(
+        podSelector,
+        egress,
+        enabledNetworkType,
+        ttlSeconds,
+        resolveTimeoutSeconds,
+        retryTimeoutSeconds,
+        blockPrivateIPs,
+        0,
+        DEFAULT_MAX_ADDRESSES_PER_FQDN,
+        false);
+  }
 
   public static final int DEFAULT_TTL_SECONDS = 60;
   public static final int DEFAULT_RESOLVE_TIMEOUT_SECONDS = 3;
@@ -38,6 +68,11 @@ public record FqdnNetworkPolicySpec(
 
   public Duration resolveTimeout() {
     return Duration.ofSeconds(resolveTimeoutSeconds);
+  }
+
+  /** How long an address stays applied after the last answer that had it; zero for none. */
+  public Duration seenAddressRetention() {
+    return Duration.ofSeconds(seenAddressRetentionSeconds);
   }
 
   public Duration retryTimeout() {

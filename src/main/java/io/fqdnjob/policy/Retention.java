@@ -3,6 +3,7 @@ package io.fqdnjob.policy;
 import io.fqdnjob.model.AddressFamily;
 import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.ResolveReason;
+import io.fqdnjob.model.SeenAddress;
 import io.fqdnjob.model.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * Rebuilds the status of one name from its previous status and this run's lookups, with no other
@@ -61,6 +62,41 @@ public final class Retention {
       Map<AddressFamily, NameLookup> lookups,
       Duration retryTimeout,
       Instant now) {
+    return next(fqdn, previous, asked, lookups, retryTimeout, Window.NONE, now);
+  }
+
+  /**
+   * How addresses outlive the answer that brought them, and how many a name may hold.
+   *
+   * @param seenRetention an address stays applied until no answer has had it for this long; zero
+   *     applies exactly the latest answer
+   * @param maxAddresses the most addresses applied for one name; beyond it the least recently seen
+   *     go first
+   */
+  public record Window(Duration seenRetention, int maxAddresses) {
+    /** The latest answer only, with no limit. */
+    public static final Window NONE = new Window(Duration.ZERO, Integer.MAX_VALUE);
+
+    public Window {
+      if (seenRetention.isNegative() || maxAddresses < 1) {
+        throw new IllegalArgumentException("bad window " + seenRetention + ", " + maxAddresses);
+      }
+    }
+  }
+
+  /**
+   * Returns the new status of {@code fqdn} with a seen-address window and an address limit.
+   *
+   * @see #next(String, FqdnStatus, Set, Map, Duration, Instant)
+   */
+  public static Outcome next(
+      String fqdn,
+      FqdnStatus previous,
+      Set<AddressFamily> asked,
+      Map<AddressFamily, NameLookup> lookups,
+      Duration retryTimeout,
+      Window window,
+      Instant now) {
     if (!lookups.keySet().containsAll(asked)) {
       return new Outcome(previous, false, List.of());
     }
@@ -80,33 +116,68 @@ public final class Retention {
         lastSuccess != null
             && !retryTimeout.isZero()
             && now.isBefore(lastSuccess.plus(retryTimeout));
+    Map<Cidr, Instant> previouslySeen = previouslySeen(previous);
 
-    TreeSet<Cidr> addresses = new TreeSet<>(Addresses.ORDER);
+    // Each address that stays, with when an answer last had it.
+    Map<Cidr, Instant> kept = new TreeMap<>(Addresses.ORDER);
     List<String> expired = new ArrayList<>();
+    int retainedBySeenWindow = 0;
+    Long recordTtl = null;
     for (AddressFamily family : asked) {
       NameLookup lookup = lookups.get(family);
+      Map<Cidr, Instant> before = ofFamily(previouslySeen, family);
       if (lookup.reason() == ResolveReason.SUCCESS) {
-        lookup.addresses().forEach(a -> addresses.add(Cidr.host(a)));
-      } else if (lookup.reason().isTransient() && previous != null) {
-        List<Cidr> kept = Addresses.ofFamily(previous.addresses(), family);
+        lookup.addresses().forEach(a -> kept.put(Cidr.host(a), now));
+        if (lookup.ttlSeconds() != null) {
+          recordTtl =
+              recordTtl == null ? lookup.ttlSeconds() : Math.min(recordTtl, lookup.ttlSeconds());
+        }
+        for (Map.Entry<Cidr, Instant> seen : before.entrySet()) {
+          if (!kept.containsKey(seen.getKey())
+              && now.isBefore(seen.getValue().plus(window.seenRetention()))) {
+            kept.put(seen.getKey(), seen.getValue());
+            retainedBySeenWindow++;
+          }
+        }
+      } else if (lookup.reason().isTransient()) {
         if (withinWindow) {
-          addresses.addAll(kept);
+          kept.putAll(before);
         } else {
-          kept.forEach(c -> expired.add(c.toString()));
+          before.keySet().forEach(c -> expired.add(c.toString()));
         }
       }
     }
 
+    // The most recently seen first; addresses seen at the same time in address order.
+    List<Map.Entry<Cidr, Instant>> byRecency = new ArrayList<>(kept.entrySet());
+    byRecency.sort(Map.Entry.<Cidr, Instant>comparingByValue().reversed());
+    int dropped = Math.max(0, byRecency.size() - window.maxAddresses());
+    List<Map.Entry<Cidr, Instant>> applied =
+        byRecency.subList(0, Math.min(byRecency.size(), window.maxAddresses()));
+    TreeMap<Cidr, Instant> appliedInOrder = new TreeMap<>(Addresses.ORDER);
+    applied.forEach(e -> appliedInOrder.put(e.getKey(), e.getValue()));
+
     String message;
     if (reason == ResolveReason.SUCCESS) {
       message = successMessage(asked, lookups);
+      if (retainedBySeenWindow > 0) {
+        message += "; " + retainedBySeenWindow + " more kept from earlier answers";
+      }
     } else {
       message = worst.get().message();
-      if (reason.isTransient() && withinWindow && !addresses.isEmpty()) {
+      if (reason.isTransient() && withinWindow && !appliedInOrder.isEmpty()) {
         message +=
             "; keeping previous addresses until "
                 + Timestamps.format(lastSuccess.plus(retryTimeout));
       }
+    }
+    if (dropped > 0) {
+      message +=
+          "; "
+              + dropped
+              + " addresses over maxAddressesPerFQDN="
+              + window.maxAddresses()
+              + " left out";
     }
     Instant newLastSuccess = reason == ResolveReason.SUCCESS ? now : lastSuccess;
     Instant transition =
@@ -115,6 +186,15 @@ public final class Retention {
                 && previous.lastTransitionTime() != null
             ? previous.lastTransitionTime()
             : now;
+    List<SeenAddress> seenAddresses =
+        window.seenRetention().isZero()
+            ? List.of()
+            : appliedInOrder.entrySet().stream()
+                .map(e -> new SeenAddress(e.getKey().toString(), e.getValue()))
+                .toList();
+    if (recordTtl == null && previous != null) {
+      recordTtl = previous.recordTTLSeconds();
+    }
     FqdnStatus status =
         new FqdnStatus(
             fqdn,
@@ -122,8 +202,42 @@ public final class Retention {
             transition,
             reason,
             message,
-            addresses.stream().map(Cidr::toString).toList());
+            appliedInOrder.keySet().stream().map(Cidr::toString).toList(),
+            seenAddresses,
+            recordTtl,
+            dropped > 0 ? dropped : null);
     return new Outcome(status, true, expired);
+  }
+
+  /**
+   * Returns the addresses of the previous status with when each was last seen: from {@code
+   * seenAddresses} where recorded, else the last success (a status written without a window, or by
+   * fqdn-controller).
+   */
+  private static Map<Cidr, Instant> previouslySeen(FqdnStatus previous) {
+    Map<Cidr, Instant> seen = new TreeMap<>(Addresses.ORDER);
+    if (previous == null) {
+      return seen;
+    }
+    for (SeenAddress entry : previous.seenAddresses()) {
+      Addresses.parseAll(List.of(entry.address())).forEach(c -> seen.put(c, entry.lastSeenTime()));
+    }
+    Instant fallback =
+        previous.lastSuccessfulTime() != null ? previous.lastSuccessfulTime() : Instant.EPOCH;
+    for (Cidr cidr : Addresses.parseAll(previous.addresses())) {
+      seen.putIfAbsent(cidr, fallback);
+    }
+    return seen;
+  }
+
+  private static Map<Cidr, Instant> ofFamily(Map<Cidr, Instant> seen, AddressFamily family) {
+    Map<Cidr, Instant> result = new TreeMap<>(Addresses.ORDER);
+    seen.forEach((cidr, time) -> {
+      if (cidr.isIpv4() == (family == AddressFamily.IPV4)) {
+        result.put(cidr, time);
+      }
+    });
+    return result;
   }
 
   private static String successMessage(
