@@ -40,7 +40,7 @@ GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 DEMO_ZONES="example.com example.net example.org"
 # Stop order: clients of etcd first, etcd last.
-COMPONENTS=(kube-controller-manager kube-apiserver pushgateway named etcd)
+COMPONENTS=(kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
 STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -86,13 +86,14 @@ DNS_PORT=$DNS_PORT
 DNS_STATS_PORT=$DNS_STATS_PORT
 PUSHGATEWAY_PORT=$PUSHGATEWAY_PORT
 PUSHGATEWAY_BIN='$PUSHGATEWAY_BIN'
+DNS_ALT_PORT=$DNS_ALT_PORT
 EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
 }
 
 binary_of() {
   case $1 in
-    named) command -v named || echo /usr/sbin/named ;;
+    named | named-alt) command -v named || echo /usr/sbin/named ;;
     pushgateway) echo "$PUSHGATEWAY_BIN" ;;
     *) echo "$BIN_DIR/$1" ;;
   esac
@@ -543,6 +544,10 @@ zone "timeout.$ZONE" {
 };
 
 zone "servfail.$ZONE" { type primary; file "servfail.zone"; };
+
+// Served by both DNS servers of the bed, with different data, for tests of resolving with
+// several servers (the second server is named-alt).
+zone "split.$ZONE" { type primary; file "split.zone"; allow-update { 127.0.0.1; }; };
 EOF
 
   cat >"$NAMED_DIR/root.zone" <<'EOF'
@@ -612,8 +617,49 @@ pushgateway_ready() {
   curl -fsS --max-time 2 "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready" >/dev/null 2>&1
 }
 
+# A second, independent DNS server: the same program with its own configuration, serving only
+# split.bed.test, so that tests can make two servers answer one name differently.
+start_named_alt() {
+  local dir="$DIR/named-alt"
+  mkdir -p "$dir"
+  rm -f "$dir"/*.jnl
+  cat >"$DIR/named-alt.conf" <<EOF
+options {
+    directory "$dir";
+    pid-file "$dir/named.pid";
+    session-keyfile "$dir/session.key";
+    managed-keys-directory "$dir";
+    listen-on port $DNS_ALT_PORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    allow-query { 127.0.0.1; };
+    allow-transfer { none; };
+    notify no;
+    dnssec-validation no;
+    empty-zones-enable no;
+    version none;
+};
+controls { };
+zone "." { type primary; file "root.zone"; };
+zone "split.$ZONE" { type primary; file "split.zone"; allow-update { 127.0.0.1; }; };
+EOF
+  cp "$NAMED_DIR/root.zone" "$dir/root.zone"
+  split_zone_file >"$dir/split.zone"
+  launch named-alt "$(binary_of named-alt)" -g -4 -c "$DIR/named-alt.conf"
+}
+
+split_zone_file() {
+  printf '$ORIGIN split.%s.\n$TTL 60\n@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 5\n@ IN NS ns.%s.\n' \
+    "$ZONE" "$ZONE" "$ZONE" "$ZONE"
+}
+
+named_alt_ready() {
+  [ -n "$(dig -p "$DNS_ALT_PORT" @127.0.0.1 +time=1 +tries=1 +short "split.$ZONE" SOA 2>/dev/null)" ]
+}
+
 start_named() {
   write_named_files
+  split_zone_file >"$NAMED_DIR/split.zone"
   # -g: stay in the foreground and log to stderr (the log file); -4: IPv4 transport only.
   launch named "$(binary_of named)" -g -4 -c "$DIR/named.conf"
 }
@@ -641,7 +687,7 @@ cmd_up() {
     if is_alive "$name"; then any_alive=1; fi
   done
   local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN
-  if [ "$any_alive" = 1 ] && load_state && [ -n "${PUSHGATEWAY_PORT:-}" ]; then
+  if [ "$any_alive" = 1 ] && load_state && [ -n "${DNS_ALT_PORT:-}" ]; then
     FRESH=0
     BIN_DIR=$saved_bin_dir
     PUSHGATEWAY_BIN=$saved_pushgateway_bin
@@ -650,7 +696,8 @@ cmd_up() {
     FRESH=1
     stop_orphans
     [ "$any_alive" = 0 ] || { log "the running bed predates this script; restarting it"; cmd_down_locked; }
-    read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT < <(pick_ports 7)
+    read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT \
+      DNS_ALT_PORT < <(pick_ports 8)
     save_state
   fi
 
@@ -663,6 +710,7 @@ cmd_up() {
   trap 'on_up_exit $?' EXIT
 
   is_alive named || start_named
+  is_alive named-alt || start_named_alt
   is_alive pushgateway || start_pushgateway
   if ! is_alive etcd; then
     start_etcd
@@ -681,6 +729,7 @@ cmd_up() {
   wait_for kube-controller-manager "kube-controller-manager on https://127.0.0.1:$KCM_PORT (/healthz)" \
     controller_manager_healthy
   wait_for named "named on 127.0.0.1:$DNS_PORT" named_ready
+  wait_for named-alt "the second named on 127.0.0.1:$DNS_ALT_PORT" named_alt_ready
   wait_for pushgateway "pushgateway on 127.0.0.1:$PUSHGATEWAY_PORT" pushgateway_ready
   # The service account controller creates `default`; tests rely on it, as on a real cluster.
   wait_for kube-controller-manager "the default ServiceAccount of namespace default" \
@@ -717,7 +766,7 @@ cmd_down() {
 # Stops everything; the caller holds the lock.
 cmd_down_locked() {
   # Clients of etcd first, so that they do not log errors about a vanished store.
-  stop_components kube-controller-manager kube-apiserver pushgateway named
+  stop_components kube-controller-manager kube-apiserver pushgateway named-alt named
   stop_components etcd
   stop_orphans
   await_reaping
@@ -733,6 +782,7 @@ cmd_status() {
       kube-apiserver) check=apiserver_ready ;;
       kube-controller-manager) check=controller_manager_healthy ;;
       named) check=named_ready ;;
+      named-alt) check=named_alt_ready ;;
       pushgateway) check=pushgateway_ready ;;
     esac
     if is_alive "$name"; then
@@ -766,6 +816,8 @@ export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
 export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'
 export FQDN_TESTBED_ZONE='$ZONE.'
 export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:$PUSHGATEWAY_PORT'
+export FQDN_TESTBED_DNS_ALT='127.0.0.1:$DNS_ALT_PORT'
+export FQDN_TESTBED_SPLIT_ZONE='split.$ZONE.'
 EOF
 }
 

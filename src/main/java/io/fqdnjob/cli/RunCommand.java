@@ -106,6 +106,16 @@ final class RunCommand implements Callable<Integer> {
   List<String> denyCidrs = new ArrayList<>();
 
   @Option(
+      names = "--max-peers-per-policy",
+      paramLabel = "N",
+      defaultValue = "5000",
+      description =
+          "Never apply a NetworkPolicy with more address blocks than this (about 40 bytes each;"
+              + " the API server stores objects up to about 1.5 MiB): the resource gets Ready False"
+              + " and the previous policy stays (default: ${DEFAULT-VALUE}).")
+  int maxPeersPerPolicy;
+
+  @Option(
       names = "--api-concurrency",
       paramLabel = "N",
       defaultValue = "8",
@@ -207,6 +217,9 @@ final class RunCommand implements Callable<Integer> {
     if (apiConcurrency < 1) {
       throw new ConfigurationException("--api-concurrency must be at least 1");
     }
+    if (maxPeersPerPolicy < 1) {
+      throw new ConfigurationException("--max-peers-per-policy must be at least 1");
+    }
     if (maxInterval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--max-interval must be at least 1s");
     }
@@ -245,7 +258,14 @@ final class RunCommand implements Callable<Integer> {
               filter,
               Clock.systemUTC(),
               new RunJob.Options(
-                  scope, dueSlack, force, dryRun, apiConcurrency, lookupDeadline, shard),
+                  scope,
+                  dueSlack,
+                  force,
+                  dryRun,
+                  apiConcurrency,
+                  lookupDeadline,
+                  shard,
+                  maxPeersPerPolicy),
               System.out,
               TerminalProgress.forStandardError());
       if (!loop) {

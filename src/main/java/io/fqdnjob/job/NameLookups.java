@@ -98,9 +98,8 @@ public final class NameLookups {
                   + s.addresses().size()
                   + " addresses from "
                   + s.server()
-                  + (s.cnameChain().isEmpty()
-                      ? ""
-                      : " via " + String.join(" -> ", s.cnameChain())));
+                  + (s.cnameChain().isEmpty() ? "" : " via " + String.join(" -> ", s.cnameChain())),
+              s.minTtlSeconds());
       case LookupResult.Failure f -> NameLookup.failure(f.reason(), f.message());
     };
   }

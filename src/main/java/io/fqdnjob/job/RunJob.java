@@ -54,6 +54,7 @@ public final class RunJob {
    *     ({@code null}: no limit beyond each lookup's timeout); resources that depend on them are
    *     left untouched
    * @param dryRun send every write as a server-side dry run and print what would change
+   * @param maxPeersPerPolicy a NetworkPolicy with more address blocks than this is not applied
    */
   public record Options(
       Scope scope,
@@ -62,7 +63,8 @@ public final class RunJob {
       boolean dryRun,
       int apiConcurrency,
       Duration lookupDeadline,
-      Shard shard) {}
+      Shard shard,
+      int maxPeersPerPolicy) {}
 
   private final FqdnPolicyStore policies;
   private final NetworkPolicyStore networkPolicies;
@@ -80,6 +82,7 @@ public final class RunJob {
     final AtomicInteger unchanged = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
     final AtomicInteger conflicts = new AtomicInteger();
+    final AtomicInteger tooLarge = new AtomicInteger();
     final AtomicInteger abandoned = new AtomicInteger();
     final AtomicInteger networkPolicyWrites = new AtomicInteger();
     final AtomicInteger statusWrites = new AtomicInteger();
@@ -188,6 +191,7 @@ public final class RunJob {
         counters.unchanged.get(),
         counters.failed.get(),
         counters.conflicts.get(),
+        counters.tooLarge.get(),
         invalid.size(),
         counters.abandoned.get(),
         wanted.size(),
@@ -235,6 +239,18 @@ public final class RunJob {
               + "; it is left alone. Rename this resource or remove that NetworkPolicy.";
       if (isNewReadyMessage(policy.status(), failure)) {
         events.record(id, policy.uid(), EventRecorder.Type.Warning, "OwnershipConflict", failure);
+      }
+    } else if (plan.peerCount() > options.maxPeersPerPolicy()) {
+      counters.tooLarge.incrementAndGet();
+      failure =
+          "the NetworkPolicy would allow "
+              + plan.peerCount()
+              + " address blocks, more than --max-peers-per-policy="
+              + options.maxPeersPerPolicy()
+              + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
+              + " resource.";
+      if (isNewReadyMessage(policy.status(), failure) && !options.dryRun()) {
+        events.record(id, policy.uid(), EventRecorder.Type.Warning, "PolicyTooLarge", failure);
       }
     } else if (liveNetworkPolicy != null
         && NetworkPolicyStore.matches(liveNetworkPolicy, plan.networkPolicy())) {
@@ -284,8 +300,22 @@ public final class RunJob {
                       + " removed: no successful lookup within retryTimeoutSeconds="
                       + policy.spec().retryTimeoutSeconds()));
     }
-    writeStatus(id, plan.status(failure));
-    counters.dueAt(now.plus(policy.spec().ttl()));
+    if (!options.dryRun()) {
+      for (String fqdn : plan.newlyCappedNames()) {
+        events.record(
+            id,
+            policy.uid(),
+            EventRecorder.Type.Warning,
+            "AddressesCapped",
+            fqdn
+                + " has more addresses than maxAddressesPerFQDN="
+                + policy.spec().maxAddressesPerFQDN()
+                + "; the least recently seen are left out (see status.fqdns[].droppedAddressCount)");
+      }
+    }
+    FqdnNetworkPolicyStatus status = plan.status(failure);
+    writeStatus(id, status);
+    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), status)));
   }
 
   private void reportInvalid(ListedResource resource, Instant now) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param unchanged due resources whose NetworkPolicy already matched
  * @param failed resources that could not be written after retries (exit code 1)
  * @param conflicts due resources whose NetworkPolicy name is taken by an object they do not control
+ * @param tooLarge due resources whose NetworkPolicy would exceed the peer limit and was not applied
  * @param invalid resources whose spec cannot be used
  * @param abandoned due resources left untouched because their lookups did not finish
  * @param uniqueNames distinct (name, record type) lookups
@@ -31,6 +32,7 @@ public record RunSummary(
     int unchanged,
     int failed,
     int conflicts,
+    int tooLarge,
     int invalid,
     int abandoned,
     int uniqueNames,
@@ -53,7 +55,8 @@ public record RunSummary(
   @Override
   public String toString() {
     return String.format(
-        "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d invalid=%d abandoned=%d"
+        "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d tooLarge=%d invalid=%d"
+            + " abandoned=%d"
             + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs",
         listed,
         due,
@@ -61,6 +64,7 @@ public record RunSummary(
         unchanged,
         failed,
         conflicts,
+        tooLarge,
         invalid,
         abandoned,
         uniqueNames,

@@ -44,6 +44,7 @@ public final class RunMetrics {
     resources.labelValues("unchanged").set(summary.unchanged());
     resources.labelValues("failed").set(summary.failed());
     resources.labelValues("conflict").set(summary.conflicts());
+    resources.labelValues("too_large").set(summary.tooLarge());
     resources.labelValues("invalid").set(summary.invalid());
     resources.labelValues("abandoned").set(summary.abandoned());
     Gauge lookups =

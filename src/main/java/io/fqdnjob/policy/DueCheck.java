@@ -1,7 +1,9 @@
 package io.fqdnjob.policy;
 
 import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicySpec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.FqdnStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -49,6 +51,30 @@ public final class DueCheck {
   /** Returns when {@code policy} becomes due by its TTL; the epoch when it never ran. */
   public static Instant nextDue(FqdnNetworkPolicy policy) {
     Instant last = policy.status().latestLookupTime();
-    return last == null ? Instant.EPOCH : last.plus(policy.spec().ttl());
+    return last == null ? Instant.EPOCH : last.plus(effectiveTtl(policy.spec(), policy.status()));
+  }
+
+  /**
+   * Returns how long after a lookup the resource is due again: {@code ttlSeconds}, or with {@code
+   * followRecordTTL} the smallest record TTL of its names' last answers when that is shorter, but
+   * never under {@link FqdnNetworkPolicySpec#MIN_RECORD_TTL}.
+   */
+  public static Duration effectiveTtl(FqdnNetworkPolicySpec spec, FqdnNetworkPolicyStatus status) {
+    if (!spec.followRecordTTL()) {
+      return spec.ttl();
+    }
+    Long smallest =
+        status.fqdns().stream()
+            .map(FqdnStatus::recordTTLSeconds)
+            .filter(Objects::nonNull)
+            .min(Long::compare)
+            .orElse(null);
+    if (smallest == null || smallest >= spec.ttlSeconds()) {
+      return spec.ttl();
+    }
+    Duration record = Duration.ofSeconds(smallest);
+    return record.compareTo(FqdnNetworkPolicySpec.MIN_RECORD_TTL) < 0
+        ? FqdnNetworkPolicySpec.MIN_RECORD_TTL
+        : record;
   }
 }

@@ -10,6 +10,7 @@ import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.ResolveReason;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +31,8 @@ import java.util.function.Function;
  * @param totalAddressesCount distinct addresses known for the names, filtered ones included
  * @param expiredAddresses per name, addresses dropped in this run because the retry window passed
  * @param unfinishedNames names whose lookup did not finish; their previous status was kept
+ * @param newlyCappedNames names that, from this run on, have more addresses than {@code
+ *     maxAddressesPerFQDN} allows (reported once, when it starts)
  */
 public record ResourcePlan(
     FqdnNetworkPolicy resource,
@@ -39,7 +42,24 @@ public record ResourcePlan(
     int appliedAddressCount,
     int totalAddressesCount,
     Map<String, List<String>> expiredAddresses,
-    List<String> unfinishedNames) {
+    List<String> unfinishedNames,
+    List<String> newlyCappedNames) {
+
+  public ResourcePlan {
+    names = List.copyOf(names);
+    expiredAddresses = Collections.unmodifiableMap(new LinkedHashMap<>(expiredAddresses));
+    unfinishedNames = List.copyOf(unfinishedNames);
+    newlyCappedNames = List.copyOf(newlyCappedNames);
+  }
+
+  /** Returns the number of peers (address blocks) over all egress rules of the NetworkPolicy. */
+  public int peerCount() {
+    int peers = 0;
+    for (var rule : networkPolicy.getAsJsonObject("spec").getAsJsonArray("egress")) {
+      peers += rule.getAsJsonObject().getAsJsonArray("to").size();
+    }
+    return peers;
+  }
 
   /** Returns whether the NetworkPolicy allows no destination at all. */
   public boolean deniesAll() {
@@ -57,6 +77,10 @@ public record ResourcePlan(
       AddressFilter filter,
       Instant now) {
     Set<AddressFamily> asked = AddressFamily.of(resource.spec().enabledNetworkType());
+    Retention.Window window =
+        new Retention.Window(
+            resource.spec().seenAddressRetention(), resource.spec().maxAddressesPerFQDN());
+    List<String> newlyCapped = new ArrayList<>();
     Map<String, FqdnStatus> names = new LinkedHashMap<>();
     Map<String, List<String>> expired = new LinkedHashMap<>();
     List<String> unfinished = new ArrayList<>();
@@ -68,7 +92,18 @@ public record ResourcePlan(
         FqdnStatus previous = resource.status().fqdn(fqdn).orElse(null);
         Retention.Outcome outcome =
             Retention.next(
-                fqdn, previous, asked, lookups.apply(fqdn), resource.spec().retryTimeout(), now);
+                fqdn,
+                previous,
+                asked,
+                lookups.apply(fqdn),
+                resource.spec().retryTimeout(),
+                window,
+                now);
+        if (outcome.changed()
+            && outcome.status().droppedAddressCount() != null
+            && (previous == null || previous.droppedAddressCount() == null)) {
+          newlyCapped.add(fqdn);
+        }
         if (!outcome.changed()) {
           unfinished.add(fqdn);
         }
@@ -111,7 +146,8 @@ public record ResourcePlan(
         applied.size(),
         known.size(),
         expired,
-        unfinished);
+        unfinished,
+        newlyCapped);
   }
 
   /**

@@ -242,7 +242,7 @@ class RunJobIT {
   void cnameChainAndTruncatedAnswerResolve() {
     createResource(
         "chains",
-        "podSelector: {}\negress:\n- toFQDNS: [%s]\n- toFQDNS: [%s]\n"
+        "podSelector: {}\nmaxAddressesPerFQDN: 1000\negress:\n- toFQDNS: [%s]\n- toFQDNS: [%s]\n"
             .formatted(bed.zone().cnameChainName(), bed.zone().largeAnswerName()),
         null);
     assertRunOk("--policy", id("chains"));

@@ -31,7 +31,8 @@ class PrometheusRuleTest {
     assertFalse(referenced.isEmpty());
 
     RunSummary summary =
-        new RunSummary(1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+        new RunSummary(
+            1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(summary, Instant.EPOCH).registry().scrape());
@@ -46,7 +47,8 @@ class PrometheusRuleTest {
   @Test
   void aFailedRunCarriesNoLastSuccessTime() throws Exception {
     RunSummary failed =
-        new RunSummary(1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+        new RunSummary(
+            1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(failed, Instant.EPOCH).registry().scrape());

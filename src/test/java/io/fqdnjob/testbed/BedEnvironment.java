@@ -18,7 +18,9 @@ record BedEnvironment(
     InetSocketAddress dnsAddress,
     String dnsStatsUrl,
     String zoneOrigin,
-    String pushgatewayUrl) {
+    String pushgatewayUrl,
+    InetSocketAddress dnsAltAddress,
+    String splitZoneOrigin) {
 
   private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
 
@@ -44,7 +46,19 @@ record BedEnvironment(
         new InetSocketAddress(dns.substring(0, colon), Integer.parseInt(dns.substring(colon + 1))),
         require(values, "FQDN_TESTBED_DNS_STATS", envOutput),
         zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone,
-        require(values, "FQDN_TESTBED_PUSHGATEWAY", envOutput));
+        require(values, "FQDN_TESTBED_PUSHGATEWAY", envOutput),
+        address(require(values, "FQDN_TESTBED_DNS_ALT", envOutput)),
+        stripDot(require(values, "FQDN_TESTBED_SPLIT_ZONE", envOutput)));
+  }
+
+  private static InetSocketAddress address(String hostAndPort) {
+    int colon = hostAndPort.lastIndexOf(':');
+    return new InetSocketAddress(
+        hostAndPort.substring(0, colon), Integer.parseInt(hostAndPort.substring(colon + 1)));
+  }
+
+  private static String stripDot(String zone) {
+    return zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
   }
 
   private static String require(Map<String, String> values, String name, String envOutput) {

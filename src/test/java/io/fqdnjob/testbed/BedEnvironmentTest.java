@@ -21,6 +21,8 @@ class BedEnvironmentTest {
         export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:22214/json/v1/server'
         export FQDN_TESTBED_ZONE='bed.test.'
         export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:29780'
+        export FQDN_TESTBED_DNS_ALT='127.0.0.1:21606'
+        export FQDN_TESTBED_SPLIT_ZONE='split.bed.test.'
         """;
 
     BedEnvironment env = BedEnvironment.parse(Path.of("/repo"), output);
@@ -31,6 +33,8 @@ class BedEnvironmentTest {
     assertEquals("bed.test", env.zoneOrigin());
     assertEquals("https://127.0.0.1:26012", env.apiServerUrl());
     assertEquals("http://127.0.0.1:29780", env.pushgatewayUrl());
+    assertEquals(21606, env.dnsAltAddress().getPort());
+    assertEquals("split.bed.test", env.splitZoneOrigin());
   }
 
   @Test

@@ -183,6 +183,27 @@ public final class TestBed {
     return processes.environment().dnsServer();
   }
 
+  /** The bed's second DNS server, {@code 127.0.0.1:PORT}; it serves only the split zone. */
+  public String altDnsServer() {
+    InetSocketAddress alt = processes.environment().dnsAltAddress();
+    return alt.getHostString() + ":" + alt.getPort();
+  }
+
+  /**
+   * The zone {@code split.bed.test} as the bed's main DNS server holds it. The second server
+   * ({@link #altDnsServer()}) holds the same zone with data of its own ({@link #splitZoneAlt()}),
+   * so one name can answer differently depending on the server asked.
+   */
+  public TestZone splitZone() {
+    return new TestZone(processes.environment().splitZoneOrigin(), dnsAddress());
+  }
+
+  /** The zone {@code split.bed.test} as the bed's second DNS server holds it. */
+  public TestZone splitZoneAlt() {
+    return new TestZone(
+        processes.environment().splitZoneOrigin(), processes.environment().dnsAltAddress());
+  }
+
   /** The bed's Prometheus Pushgateway, {@code http://127.0.0.1:PORT}. */
   public String pushgatewayUrl() {
     return processes.environment().pushgatewayUrl();
