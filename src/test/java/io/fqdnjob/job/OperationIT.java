@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
@@ -367,18 +368,18 @@ class OperationIT {
   }
 
   private static void create(String ns, String name, String extra, String fqdn, String labels) {
-    bed.kubectlWithInput(
-        resourceYaml(name, extra, fqdn, labels), "apply", "--server-side", "-n", ns, "-f", "-");
+    BedObjects.applyFqdn(bed, ns, name, labels, specYaml(extra, fqdn));
   }
 
   private static String resourceYaml(String name, String extra, String fqdn, String labels) {
     return "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
         + name
         + (labels == null ? "" : "\n  labels: {" + labels + "}")
-        + "\nspec:\n  podSelector: {}\n"
-        + extra.indent(2)
-        + "  egress:\n  - toFQDNS: ["
-        + fqdn
-        + "]\n";
+        + "\nspec:\n"
+        + specYaml(extra, fqdn).indent(2);
+  }
+
+  private static String specYaml(String extra, String fqdn) {
+    return "podSelector: {}\n" + extra + "egress:\n- toFQDNS: [" + fqdn + "]\n";
   }
 }

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
@@ -220,46 +219,20 @@ class RotationIT {
   }
 
   private static void create(String ns, String name, String extra, String fqdn) {
-    bed.kubectlWithInput(
-        "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
-            + name
-            + "\nspec:\n  podSelector: {}\n"
-            + extra.indent(2)
-            + "  egress:\n  - toFQDNS: ["
-            + fqdn
-            + "]\n",
-        "apply",
-        "--server-side",
-        "-n",
-        ns,
-        "-f",
-        "-");
+    BedObjects.applyFqdn(
+        bed, ns, name, null, "podSelector: {}\n" + extra + "egress:\n- toFQDNS: [" + fqdn + "]\n");
   }
 
   private static JsonObject get(String ns, String kind, String name) {
-    return JsonParser.parseString(bed.kubectl("get", kind, name, "-n", ns, "-o", "json"))
-        .getAsJsonObject();
+    return BedObjects.get(bed, ns, kind, name);
   }
 
   private static String resourceVersion(String kind, String name) {
-    return get(bed.namespace(), kind, name)
-        .getAsJsonObject("metadata")
-        .get("resourceVersion")
-        .getAsString();
+    return BedObjects.resourceVersion(bed, bed.namespace(), kind, name);
   }
 
   private static List<String> peers(String name) {
-    List<String> result = new ArrayList<>();
-    JsonElement egress =
-        get(bed.namespace(), "networkpolicy", name).getAsJsonObject("spec").get("egress");
-    if (egress != null) {
-      for (JsonElement rule : egress.getAsJsonArray()) {
-        for (JsonElement peer : rule.getAsJsonObject().getAsJsonArray("to")) {
-          result.add(peer.getAsJsonObject().getAsJsonObject("ipBlock").get("cidr").getAsString());
-        }
-      }
-    }
-    return result;
+    return BedObjects.peers(get(bed.namespace(), "networkpolicy", name));
   }
 
   private static JsonObject fqdn(String resource, String name) {
@@ -267,37 +240,16 @@ class RotationIT {
   }
 
   private static JsonObject fqdn(String ns, String resource, String name) {
-    for (JsonElement f :
-        get(ns, "fqdn", resource).getAsJsonObject("status").getAsJsonArray("fqdns")) {
-      if (f.getAsJsonObject().get("fqdn").getAsString().equals(name)) {
-        return f.getAsJsonObject();
-      }
-    }
-    throw new AssertionError("no status for " + name);
+    return BedObjects.fqdn(get(ns, "fqdn", resource).getAsJsonObject("status"), name);
   }
 
   private static JsonObject condition(String resource, String type) {
-    for (JsonElement c :
-        get(bed.namespace(), "fqdn", resource)
-            .getAsJsonObject("status")
-            .getAsJsonArray("conditions")) {
-      if (c.getAsJsonObject().get("type").getAsString().equals(type)) {
-        return c.getAsJsonObject();
-      }
-    }
-    throw new AssertionError("no " + type + " condition");
+    return BedObjects.condition(
+        get(bed.namespace(), "fqdn", resource).getAsJsonObject("status"), type);
   }
 
   private static String events(String name) {
-    return bed.kubectl(
-        "get",
-        "events",
-        "-n",
-        bed.namespace(),
-        "--field-selector",
-        "involvedObject.name=" + name,
-        "-o",
-        "jsonpath={range .items[*]}{.reason} {end}");
+    return BedObjects.eventReasons(bed, bed.namespace(), name);
   }
 
   private static int count(String text, String word) {

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedException;
@@ -191,21 +190,12 @@ class RunFailureIT {
   }
 
   private static void apply(String ns, String name, String labels, String extra, String fqdn) {
-    bed.kubectlWithInput(
-        "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
-            + name
-            + (labels == null ? "" : "\n  labels: {" + labels + "}")
-            + "\nspec:\n  podSelector: {}\n"
-            + extra.indent(2)
-            + "  egress:\n  - toFQDNS: ["
-            + fqdn
-            + "]\n",
-        "apply",
-        "--server-side",
-        "-n",
+    BedObjects.applyFqdn(
+        bed,
         ns,
-        "-f",
-        "-");
+        name,
+        labels,
+        "podSelector: {}\n" + extra + "egress:\n- toFQDNS: [" + fqdn + "]\n");
   }
 
   private static JsonObject get(String kind, String name) {
@@ -213,8 +203,7 @@ class RunFailureIT {
   }
 
   private static JsonObject get(String ns, String kind, String name) {
-    return JsonParser.parseString(bed.kubectl("get", kind, name, "-n", ns, "-o", "json"))
-        .getAsJsonObject();
+    return BedObjects.get(bed, ns, kind, name);
   }
 
   private static JsonObject tryGet(String kind, String name) {
@@ -222,34 +211,14 @@ class RunFailureIT {
   }
 
   private static JsonObject tryGet(String ns, String kind, String name) {
-    try {
-      return get(ns, kind, name);
-    } catch (TestBedException e) {
-      if (e.getMessage().contains("NotFound") || e.getMessage().contains("not found")) {
-        return null;
-      }
-      throw e;
-    }
+    return BedObjects.tryGet(bed, ns, kind, name);
   }
 
   private static String events(String name) {
-    return bed.kubectl(
-        "get",
-        "events",
-        "-n",
-        bed.namespace(),
-        "--field-selector",
-        "involvedObject.name=" + name,
-        "-o",
-        "jsonpath={range .items[*]}{.reason} {end}");
+    return BedObjects.eventReasons(bed, bed.namespace(), name);
   }
 
   private static JsonObject condition(JsonObject resource, String type) {
-    for (JsonElement c : resource.getAsJsonObject("status").getAsJsonArray("conditions")) {
-      if (c.getAsJsonObject().get("type").getAsString().equals(type)) {
-        return c.getAsJsonObject();
-      }
-    }
-    throw new AssertionError("no " + type + " condition in " + resource);
+    return BedObjects.condition(resource.getAsJsonObject("status"), type);
   }
 }

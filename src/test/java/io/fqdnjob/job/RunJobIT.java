@@ -9,17 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
-import io.fqdnjob.testbed.TestBedException;
 import io.fqdnjob.testbed.TestBedExtension;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -418,14 +415,7 @@ class RunJobIT {
   }
 
   private static void createResource(String name, String spec, String labels) {
-    String indented = spec.lines().map(l -> "  " + l).collect(Collectors.joining("\n"));
-    bed.kubectlApply(
-        "apiVersion: fqdn.konsole.is/v1alpha1\nkind: NetworkPolicy\nmetadata:\n  name: "
-            + name
-            + (labels == null ? "" : "\n  labels: {" + labels + "}")
-            + "\nspec:\n"
-            + indented
-            + "\n");
+    BedObjects.applyFqdn(bed, bed.namespace(), name, labels, spec);
   }
 
   private static void seedStatus(
@@ -453,72 +443,34 @@ class RunJobIT {
   }
 
   private static JsonObject get(String kind, String name) {
-    return JsonParser.parseString(
-            bed.kubectl("get", kind, name, "-n", bed.namespace(), "-o", "json"))
-        .getAsJsonObject();
+    return BedObjects.get(bed, bed.namespace(), kind, name);
   }
 
   private static JsonObject tryGet(String kind, String name) {
-    try {
-      return get(kind, name);
-    } catch (TestBedException e) {
-      if (e.getMessage().contains("NotFound") || e.getMessage().contains("not found")) {
-        return null;
-      }
-      throw e;
-    }
+    return BedObjects.tryGet(bed, bed.namespace(), kind, name);
   }
 
   private static String resourceVersion(String kind, String name) {
-    return get(kind, name).getAsJsonObject("metadata").get("resourceVersion").getAsString();
+    return BedObjects.resourceVersion(bed, bed.namespace(), kind, name);
   }
 
   private static String events(String name) {
-    return bed.kubectl(
-        "get",
-        "events",
-        "-n",
-        bed.namespace(),
-        "--field-selector",
-        "involvedObject.name=" + name,
-        "-o",
-        "jsonpath={range .items[*]}{.reason} {end}");
+    return BedObjects.eventReasons(bed, bed.namespace(), name);
   }
 
   private static List<String> peers(JsonElement rule) {
-    List<String> result = new ArrayList<>();
-    for (JsonElement peer : rule.getAsJsonObject().getAsJsonArray("to")) {
-      result.add(peer.getAsJsonObject().getAsJsonObject("ipBlock").get("cidr").getAsString());
-    }
-    return result;
+    return BedObjects.rulePeers(rule);
   }
 
   private static List<String> allPeers(String name) {
-    JsonElement egress = networkPolicy(name).getAsJsonObject("spec").get("egress");
-    List<String> result = new ArrayList<>();
-    if (egress != null) {
-      for (JsonElement rule : egress.getAsJsonArray()) {
-        result.addAll(peers(rule));
-      }
-    }
-    return result;
+    return BedObjects.peers(networkPolicy(name));
   }
 
   private static JsonObject condition(JsonObject status, String type) {
-    for (JsonElement c : status.getAsJsonArray("conditions")) {
-      if (c.getAsJsonObject().get("type").getAsString().equals(type)) {
-        return c.getAsJsonObject();
-      }
-    }
-    throw new AssertionError("no " + type + " condition in " + status);
+    return BedObjects.condition(status, type);
   }
 
   private static JsonObject fqdn(JsonObject status, String name) {
-    for (JsonElement f : status.getAsJsonArray("fqdns")) {
-      if (f.getAsJsonObject().get("fqdn").getAsString().equals(name)) {
-        return f.getAsJsonObject();
-      }
-    }
-    throw new AssertionError("no status for " + name + " in " + status);
+    return BedObjects.fqdn(status, name);
   }
 }
