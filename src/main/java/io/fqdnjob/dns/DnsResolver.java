@@ -171,6 +171,9 @@ public final class DnsResolver implements AutoCloseable {
   private final Semaphore permits;
   private final Queue<Lookup> waiting = new ConcurrentLinkedQueue<>();
   private final Set<CompletableFuture<LookupResult>> unfinished = ConcurrentHashMap.newKeySet();
+  // For each unfinished part of a union, the union's future: what the caller waits for.
+  private final Map<CompletableFuture<LookupResult>, CompletableFuture<LookupResult>> unionOfPart =
+      new ConcurrentHashMap<>();
   private final CompletableFuture<Void> cancelled = new CompletableFuture<>();
 
   /** Creates a resolver; {@link #close()} it to stop its threads. */
@@ -312,7 +315,7 @@ public final class DnsResolver implements AutoCloseable {
     // Queued lookups go first: cancelling a running one frees its slot, and a queued lookup of
     // this call must not take it and send a query nobody waits for.
     Set<CompletableFuture<LookupResult>> ours = Set.copyOf(futures.values());
-    waiting.removeIf(lookup -> ours.contains(lookup.result()));
+    waiting.removeIf(lookup -> ours.contains(requested(lookup)));
     Map<LookupKey, LookupResult> results = new LinkedHashMap<>();
     futures.forEach((key, future) -> {
       // cancel() succeeds exactly for the lookups that had not finished: they stop and are
@@ -366,6 +369,8 @@ public final class DnsResolver implements AutoCloseable {
       for (int sample = 0; sample < config.samples(); sample++) {
         CompletableFuture<LookupResult> part = new CompletableFuture<>();
         parts.add(part);
+        unionOfPart.put(part, result);
+        part.whenComplete((r, e) -> unionOfPart.remove(part));
         waiting.add(new Lookup(this, key, timeout, part, List.of(server)));
       }
     }
@@ -384,6 +389,11 @@ public final class DnsResolver implements AutoCloseable {
       result.cancel(false);
     }
     startWaiting();
+  }
+
+  /** Returns the future the caller of {@link #resolve} holds for {@code lookup}. */
+  private CompletableFuture<LookupResult> requested(Lookup lookup) {
+    return unionOfPart.getOrDefault(lookup.result(), lookup.result());
   }
 
   // Starts waiting lookups while slots are free. Called after each new lookup and each finished

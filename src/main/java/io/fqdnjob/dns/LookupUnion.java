@@ -14,8 +14,12 @@ final class LookupUnion {
 
   /**
    * Returns a success with every address any part found when some part succeeded (the smallest TTL,
-   * the servers that answered, the longest time taken); otherwise the part failure with the most
-   * important reason, its message listing what each server said.
+   * the servers that answered, the longest time a successful part took); otherwise the part failure
+   * with the most important reason, its message listing what each server said, and the longest time
+   * taken.
+   *
+   * <p>A failed part does not count towards a success's time: a server that never answers takes the
+   * whole timeout, and the caller would take a success that late for a timeout.
    */
   static LookupResult of(LookupKey key, List<LookupResult> parts) {
     Set<InetAddress> addresses = new LinkedHashSet<>();
@@ -23,6 +27,7 @@ final class LookupUnion {
     long minTtl = Long.MAX_VALUE;
     List<String> chain = List.of();
     Duration elapsed = Duration.ZERO;
+    Duration successElapsed = Duration.ZERO;
     for (LookupResult part : parts) {
       elapsed = part.elapsed().compareTo(elapsed) > 0 ? part.elapsed() : elapsed;
       if (part instanceof LookupResult.Success success) {
@@ -32,11 +37,19 @@ final class LookupUnion {
         if (chain.isEmpty()) {
           chain = success.cnameChain();
         }
+        if (success.elapsed().compareTo(successElapsed) > 0) {
+          successElapsed = success.elapsed();
+        }
       }
     }
     if (!addresses.isEmpty()) {
       return new LookupResult.Success(
-          key, String.join(",", servers), elapsed, new ArrayList<>(addresses), minTtl, chain);
+          key,
+          String.join(",", servers),
+          successElapsed,
+          new ArrayList<>(addresses),
+          minTtl,
+          chain);
     }
     LookupResult.Failure worst =
         parts.stream()

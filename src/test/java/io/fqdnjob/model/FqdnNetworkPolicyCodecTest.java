@@ -11,6 +11,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fqdnjob.Fixtures;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,7 +171,20 @@ class FqdnNetworkPolicyCodecTest {
             }),
         invalid("spec.retryTimeoutSeconds", j -> spec(j).addProperty("retryTimeoutSeconds", -1)),
         invalid("spec.retryTimeoutSeconds", j -> spec(j).addProperty("retryTimeoutSeconds", 86401)),
-        invalid("spec.blockPrivateIPs", j -> spec(j).addProperty("blockPrivateIPs", "true")));
+        invalid("spec.blockPrivateIPs", j -> spec(j).addProperty("blockPrivateIPs", "true")),
+        invalid(
+            "spec.seenAddressRetentionSeconds",
+            j -> spec(j).addProperty("seenAddressRetentionSeconds", -1)),
+        invalid(
+            "spec.seenAddressRetentionSeconds",
+            j -> spec(j).addProperty("seenAddressRetentionSeconds", 86401)),
+        invalid(
+            "spec.seenAddressRetentionSeconds",
+            j -> spec(j).addProperty("seenAddressRetentionSeconds", "600")),
+        invalid("spec.maxAddressesPerFQDN", j -> spec(j).addProperty("maxAddressesPerFQDN", 0)),
+        invalid("spec.maxAddressesPerFQDN", j -> spec(j).addProperty("maxAddressesPerFQDN", 1001)),
+        invalid("spec.maxAddressesPerFQDN", j -> spec(j).addProperty("maxAddressesPerFQDN", 2.5)),
+        invalid("spec.followRecordTTL", j -> spec(j).addProperty("followRecordTTL", "yes")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -412,6 +426,227 @@ class FqdnNetworkPolicyCodecTest {
     JsonObject json = FqdnNetworkPolicyCodec.statusToJson(FqdnNetworkPolicyStatus.EMPTY);
 
     assertEquals(JsonParser.parseString("{\"conditions\":[],\"fqdns\":[]}"), json);
+  }
+
+  // ---- rotating names ----
+
+  @Test
+  void rotationFieldsHaveTheirDefaults() throws Exception {
+    FqdnNetworkPolicySpec spec = read("minimal-policy.yaml").spec();
+
+    assertEquals(0, spec.seenAddressRetentionSeconds());
+    assertEquals(Duration.ZERO, spec.seenAddressRetention());
+    assertEquals(100, spec.maxAddressesPerFQDN());
+    assertFalse(spec.followRecordTTL());
+  }
+
+  @Test
+  void rotationFieldsAreReadAtTheirBoundaries() throws Exception {
+    JsonObject json = Fixtures.yaml(DIR + "minimal-policy.yaml");
+    spec(json).addProperty("seenAddressRetentionSeconds", 86400);
+    spec(json).addProperty("maxAddressesPerFQDN", 1);
+    spec(json).addProperty("followRecordTTL", true);
+
+    FqdnNetworkPolicySpec read = FqdnNetworkPolicyCodec.fromJson(json).spec();
+
+    assertEquals(86400, read.seenAddressRetentionSeconds());
+    assertEquals(Duration.ofDays(1), read.seenAddressRetention());
+    assertEquals(1, read.maxAddressesPerFQDN());
+    assertTrue(read.followRecordTTL());
+
+    spec(json).addProperty("seenAddressRetentionSeconds", 0);
+    spec(json).addProperty("maxAddressesPerFQDN", 1000);
+    spec(json).addProperty("followRecordTTL", false);
+    read = FqdnNetworkPolicyCodec.fromJson(json).spec();
+    assertEquals(0, read.seenAddressRetentionSeconds());
+    assertEquals(1000, read.maxAddressesPerFQDN());
+    assertFalse(read.followRecordTTL());
+  }
+
+  @Test
+  void rotationRangeErrorsSayWhatWasFound() {
+    JsonObject json = Fixtures.yaml(DIR + "minimal-policy.yaml");
+    spec(json).addProperty("maxAddressesPerFQDN", 0);
+
+    InvalidResourceException e =
+        assertThrows(InvalidResourceException.class, () -> FqdnNetworkPolicyCodec.fromJson(json));
+
+    assertEquals("spec.maxAddressesPerFQDN: must be between 1 and 1000, got 0", e.getMessage());
+
+    spec(json).addProperty("maxAddressesPerFQDN", 10);
+    spec(json).addProperty("seenAddressRetentionSeconds", 90000);
+    e = assertThrows(InvalidResourceException.class, () -> FqdnNetworkPolicyCodec.fromJson(json));
+    assertEquals(
+        "spec.seenAddressRetentionSeconds: must be between 0 and 86400, got 90000", e.getMessage());
+  }
+
+  private static final String ROTATING_STATUS =
+      """
+      fqdns:
+        - fqdn: cdn.example.com
+          lastSuccessfulTime: "2026-01-02T03:04:05Z"
+          lastTransitionTime: "2026-01-01T00:00:00Z"
+          resolveReason: SUCCESS
+          resolveMessage: answered
+          addresses: [192.0.2.1/32, 192.0.2.2/32]
+          seenAddresses:
+            - address: 192.0.2.1/32
+              lastSeenTime: "2026-01-02T03:00:00Z"
+            - address: 192.0.2.2/32
+              lastSeenTime: "2026-01-02T03:04:05Z"
+          recordTTLSeconds: 20
+          droppedAddressCount: 7
+      """;
+
+  @Test
+  void rotationStatusFieldsAreRead() {
+    FqdnStatus cdn =
+        FqdnNetworkPolicyCodec.readStatus(Fixtures.yamlText(ROTATING_STATUS)).fqdns().get(0);
+
+    assertEquals(
+        List.of(
+            new SeenAddress("192.0.2.1/32", Instant.parse("2026-01-02T03:00:00Z")),
+            new SeenAddress("192.0.2.2/32", Instant.parse("2026-01-02T03:04:05Z"))),
+        cdn.seenAddresses());
+    assertEquals(20L, cdn.recordTTLSeconds());
+    assertEquals(7, cdn.droppedAddressCount());
+  }
+
+  @Test
+  void statusWithoutRotationFieldsReadsAsNoneOfThem() throws Exception {
+    FqdnStatus api = read("full-policy.yaml").status().fqdn("api.example.com").orElseThrow();
+
+    assertEquals(List.of(), api.seenAddresses());
+    assertNull(api.recordTTLSeconds());
+    assertNull(api.droppedAddressCount());
+  }
+
+  @Test
+  void damagedSeenAddressesAreSkipped() {
+    FqdnStatus cdn =
+        FqdnNetworkPolicyCodec.readStatus(
+                Fixtures.yamlText(
+                    """
+                    fqdns:
+                      - fqdn: cdn.example.com
+                        resolveReason: SUCCESS
+                        addresses: [192.0.2.1/32]
+                        seenAddresses:
+                          - "192.0.2.1/32"
+                          - address: 192.0.2.2/32
+                          - lastSeenTime: "2026-01-02T03:00:00Z"
+                          - address: 192.0.2.3/32
+                            lastSeenTime: yesterday
+                          - address: 192.0.2.4/32
+                            lastSeenTime: "2026-01-02T03:00:00Z"
+                        recordTTLSeconds: soon
+                    """))
+            .fqdns()
+            .get(0);
+
+    assertEquals(
+        List.of(new SeenAddress("192.0.2.4/32", Instant.parse("2026-01-02T03:00:00Z"))),
+        cdn.seenAddresses());
+    assertNull(cdn.recordTTLSeconds());
+  }
+
+  @Test
+  void rotationStatusFieldsAreWrittenAfterTheAddresses() {
+    FqdnNetworkPolicyStatus status =
+        new FqdnNetworkPolicyStatus(
+            List.of(),
+            List.of(
+                new FqdnStatus(
+                    "cdn.example.com",
+                    Instant.parse("2026-01-02T03:04:05.5Z"),
+                    Instant.parse("2026-01-01T00:00:00Z"),
+                    ResolveReason.SUCCESS,
+                    "answered",
+                    List.of("192.0.2.1/32", "192.0.2.2/32"),
+                    List.of(
+                        new SeenAddress("192.0.2.1/32", Instant.parse("2026-01-02T03:00:00.25Z")),
+                        new SeenAddress("192.0.2.2/32", Instant.parse("2026-01-02T03:04:05.5Z"))),
+                    20L,
+                    7)),
+            2,
+            2,
+            Instant.parse("2026-01-02T03:04:05Z"),
+            1L);
+
+    JsonObject cdn =
+        FqdnNetworkPolicyCodec.statusToJson(status)
+            .getAsJsonArray("fqdns")
+            .get(0)
+            .getAsJsonObject();
+
+    assertEquals(
+        JsonParser.parseString(
+            """
+            {"fqdn": "cdn.example.com", "lastSuccessfulTime": "2026-01-02T03:04:05Z",
+              "lastTransitionTime": "2026-01-01T00:00:00Z", "resolveReason": "SUCCESS",
+              "resolveMessage": "answered", "addresses": ["192.0.2.1/32", "192.0.2.2/32"],
+              "seenAddresses": [
+                {"address": "192.0.2.1/32", "lastSeenTime": "2026-01-02T03:00:00Z"},
+                {"address": "192.0.2.2/32", "lastSeenTime": "2026-01-02T03:04:05Z"}],
+              "recordTTLSeconds": 20,
+              "droppedAddressCount": 7}
+            """),
+        cdn);
+    assertEquals(
+        List.of(
+            "fqdn",
+            "lastSuccessfulTime",
+            "lastTransitionTime",
+            "resolveReason",
+            "resolveMessage",
+            "addresses",
+            "seenAddresses",
+            "recordTTLSeconds",
+            "droppedAddressCount"),
+        new ArrayList<>(cdn.keySet()));
+  }
+
+  @Test
+  void emptyRotationStatusFieldsAreLeftOut() {
+    FqdnNetworkPolicyStatus status =
+        new FqdnNetworkPolicyStatus(
+            List.of(),
+            List.of(
+                new FqdnStatus(
+                    "a.example.com",
+                    null,
+                    null,
+                    ResolveReason.SUCCESS,
+                    "",
+                    List.of("192.0.2.1/32"),
+                    List.of(),
+                    null,
+                    0)),
+            1,
+            1,
+            null,
+            null);
+
+    JsonObject a =
+        FqdnNetworkPolicyCodec.statusToJson(status)
+            .getAsJsonArray("fqdns")
+            .get(0)
+            .getAsJsonObject();
+
+    assertFalse(a.has("seenAddresses"));
+    assertFalse(a.has("recordTTLSeconds"));
+    assertFalse(a.has("droppedAddressCount"));
+  }
+
+  @Test
+  void rotationStatusReadsBackEqual() {
+    FqdnNetworkPolicyStatus status =
+        FqdnNetworkPolicyCodec.readStatus(Fixtures.yamlText(ROTATING_STATUS));
+
+    FqdnNetworkPolicyStatus again =
+        FqdnNetworkPolicyCodec.readStatus(FqdnNetworkPolicyCodec.statusToJson(status));
+
+    assertEquals(status, again);
   }
 
   private static Arguments invalid(String field, Consumer<JsonObject> damage) {

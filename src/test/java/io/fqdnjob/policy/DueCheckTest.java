@@ -11,11 +11,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import io.fqdnjob.model.FqdnNetworkPolicy;
+import io.fqdnjob.model.FqdnNetworkPolicySpec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.NetworkType;
+import io.fqdnjob.model.ResolveReason;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DueCheckTest {
@@ -107,5 +112,97 @@ class DueCheckTest {
   @Test
   void slackIsRequired() {
     assertThrows(NullPointerException.class, () -> new DueCheck(null, false));
+  }
+
+  // ---- record TTL ----
+
+  /** A spec with {@code ttl}, following record TTLs or not. */
+  private static FqdnNetworkPolicySpec following(boolean follow, int ttl) {
+    return new FqdnNetworkPolicySpec(
+        new JsonObject(),
+        List.of(rule("a.example.com", "b.example.com", "c.example.com")),
+        NetworkType.IPV4,
+        ttl,
+        3,
+        3600,
+        false,
+        0,
+        100,
+        follow);
+  }
+
+  private static FqdnStatus withRecordTtl(String name, Long recordTtl) {
+    return new FqdnStatus(
+        name,
+        T0,
+        T0,
+        ResolveReason.SUCCESS,
+        "",
+        List.of("192.0.2.1/32"),
+        List.of(),
+        recordTtl,
+        null);
+  }
+
+  private static FqdnNetworkPolicyStatus recordTtls(Long... ttls) {
+    FqdnStatus[] names = new FqdnStatus[ttls.length];
+    for (int i = 0; i < ttls.length; i++) {
+      names[i] = withRecordTtl("n" + i + ".example.com", ttls[i]);
+    }
+    return lookedUp(T0, 3L, names);
+  }
+
+  @Test
+  void withoutFollowRecordTtlTheSpecTtlIsUsed() {
+    assertEquals(
+        Duration.ofSeconds(60), DueCheck.effectiveTtl(following(false, 60), recordTtls(10L)));
+  }
+
+  @Test
+  void smallestRecordTtlOfTheNamesIsUsedWhenShorter() {
+    assertEquals(
+        Duration.ofSeconds(20),
+        DueCheck.effectiveTtl(following(true, 60), recordTtls(45L, null, 20L, 300L)));
+  }
+
+  @Test
+  void recordTtlLongerThanTheSpecTtlGivesTheSpecTtl() {
+    assertEquals(
+        Duration.ofSeconds(60), DueCheck.effectiveTtl(following(true, 60), recordTtls(300L)));
+    assertEquals(
+        Duration.ofSeconds(60), DueCheck.effectiveTtl(following(true, 60), recordTtls(60L)));
+  }
+
+  @Test
+  void recordTtlIsNeverFollowedBelowFiveSeconds() {
+    assertEquals(Duration.ofSeconds(5), DueCheck.effectiveTtl(following(true, 60), recordTtls(0L)));
+    assertEquals(Duration.ofSeconds(5), DueCheck.effectiveTtl(following(true, 60), recordTtls(4L)));
+    assertEquals(Duration.ofSeconds(6), DueCheck.effectiveTtl(following(true, 60), recordTtls(6L)));
+  }
+
+  @Test
+  void noKnownRecordTtlGivesTheSpecTtl() {
+    assertEquals(
+        Duration.ofSeconds(60), DueCheck.effectiveTtl(following(true, 60), recordTtls(null, null)));
+    assertEquals(
+        Duration.ofSeconds(60),
+        DueCheck.effectiveTtl(following(true, 60), FqdnNetworkPolicyStatus.EMPTY));
+  }
+
+  @Test
+  void nextDueAndDueReasonFollowTheRecordTtl() {
+    FqdnNetworkPolicy policy = policy(3, following(true, 60), recordTtls(15L));
+
+    assertEquals(T0.plusSeconds(15), DueCheck.nextDue(policy));
+    assertNull(NO_SLACK.dueReason(policy, T0.plusSeconds(14)));
+    assertEquals("TTL passed", NO_SLACK.dueReason(policy, T0.plusSeconds(15)));
+  }
+
+  @Test
+  void nextDueIgnoresRecordTtlsUnlessFollowed() {
+    FqdnNetworkPolicy policy = policy(3, following(false, 60), recordTtls(15L));
+
+    assertEquals(T0.plusSeconds(60), DueCheck.nextDue(policy));
+    assertFalse(NO_SLACK.isDue(policy, T0.plusSeconds(15)));
   }
 }

@@ -18,6 +18,7 @@ import io.fqdnjob.model.FqdnNetworkPolicyCodec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.ResolveReason;
+import io.fqdnjob.model.SeenAddress;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -297,5 +298,173 @@ class ResourcePlanTest {
         Instant.parse("2026-02-01T00:00:00Z"),
         again.status(null).condition(Condition.READY).orElseThrow().lastTransitionTime(),
         "Ready has been True since before the first run");
+  }
+
+  // ---- rotating names: window, limit, peers ----
+
+  private static FqdnNetworkPolicy inputWith(String field, int value) throws Exception {
+    JsonObject json = Fixtures.yaml(DIR + "plan-input.yaml");
+    json.getAsJsonObject("spec").addProperty(field, value);
+    return FqdnNetworkPolicyCodec.fromJson(json);
+  }
+
+  private static FqdnStatus named(ResourcePlan plan, String fqdn) {
+    return plan.names().stream().filter(n -> n.fqdn().equals(fqdn)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void peerCountCountsTheAddressBlocksOfEveryRule() throws Exception {
+    typicalAnswers();
+
+    ResourcePlan plan = plan(input());
+
+    // Rule 0: 10.0.0.5, 93.184.215.14; rule 1: 93.184.215.14, 198.51.100.77.
+    assertEquals(4, plan.peerCount());
+    assertEquals(3, plan.appliedAddressCount(), "a shared address is one address but two peers");
+  }
+
+  @Test
+  void policyThatDeniesAllHasNoPeers() throws Exception {
+    fail("api.example.com", ResolveReason.NXDOMAIN);
+    fail("shared.example.com", ResolveReason.NXDOMAIN);
+    fail("internal.example.com", ResolveReason.NXDOMAIN);
+    fail("flaky.example.com", ResolveReason.NXDOMAIN);
+
+    assertEquals(0, plan(input()).peerCount());
+  }
+
+  @Test
+  void addressLimitOfTheSpecCapsEachName() throws Exception {
+    typicalAnswers();
+
+    ResourcePlan plan = plan(inputWith("maxAddressesPerFQDN", 1));
+
+    assertEquals(List.of("93.184.215.14/32"), named(plan, "api.example.com").addresses());
+    assertEquals(1, named(plan, "api.example.com").droppedAddressCount());
+    assertEquals(List.of("10.0.0.5/32"), named(plan, "shared.example.com").addresses());
+    assertEquals(null, named(plan, "flaky.example.com").droppedAddressCount());
+    // api keeps 93.184.215.14, shared keeps 10.0.0.5; 169.254.169.254 is gone from the status.
+    assertEquals(List.of("10.0.0.5/32", "93.184.215.14/32"), peers(plan.networkPolicy(), 0));
+    assertEquals(4, plan.totalAddressesCount());
+  }
+
+  @Test
+  void newlyCappedNamesAreTheNamesCappedForTheFirstTimeInSpecOrder() throws Exception {
+    typicalAnswers();
+
+    ResourcePlan plan = plan(inputWith("maxAddressesPerFQDN", 1));
+
+    assertEquals(List.of("api.example.com", "shared.example.com"), plan.newlyCappedNames());
+  }
+
+  @Test
+  void nameAlreadyCappedInThePreviousStatusIsNotNewlyCapped() throws Exception {
+    JsonObject json = Fixtures.yaml(DIR + "plan-input.yaml");
+    json.getAsJsonObject("spec").addProperty("maxAddressesPerFQDN", 1);
+    flakyStatus(json).addProperty("droppedAddressCount", 4);
+    typicalAnswers();
+    answer("flaky.example.com", "198.51.100.77", "198.51.100.78");
+
+    ResourcePlan plan = plan(FqdnNetworkPolicyCodec.fromJson(json));
+
+    assertEquals(1, named(plan, "flaky.example.com").droppedAddressCount());
+    assertFalse(plan.newlyCappedNames().contains("flaky.example.com"), plan::toString);
+  }
+
+  @Test
+  void capThatEndsAndStartsAgainIsReportedAgain() throws Exception {
+    typicalAnswers();
+    FqdnNetworkPolicy capped = inputWith("maxAddressesPerFQDN", 1);
+    ResourcePlan first = plan(capped);
+    answer("api.example.com", "93.184.215.14");
+    ResourcePlan second = plan(reRead(capped, first));
+    answer("api.example.com", "93.184.215.14", "93.184.215.15");
+
+    ResourcePlan third = plan(reRead(capped, second));
+
+    assertTrue(first.newlyCappedNames().contains("api.example.com"));
+    assertFalse(second.newlyCappedNames().contains("api.example.com"));
+    assertEquals(null, named(second, "api.example.com").droppedAddressCount());
+    assertTrue(third.newlyCappedNames().contains("api.example.com"));
+  }
+
+  @Test
+  void unfinishedLookupIsNeverNewlyCapped() throws Exception {
+    typicalAnswers();
+    answers.remove("api.example.com");
+
+    ResourcePlan plan = plan(inputWith("maxAddressesPerFQDN", 1));
+
+    assertEquals(List.of("shared.example.com"), plan.newlyCappedNames());
+  }
+
+  @Test
+  void noNameIsNewlyCappedUnderTheDefaultLimit() throws Exception {
+    typicalAnswers();
+
+    assertEquals(List.of(), plan(input()).newlyCappedNames());
+  }
+
+  @Test
+  void seenAddressWindowOfTheSpecKeepsAnAddressTheLatestAnswerLeftOut() throws Exception {
+    typicalAnswers();
+    answer("flaky.example.com", "198.51.100.78");
+
+    // The fixture's flaky.example.com resolved to 198.51.100.77 at 11:30, half an hour ago.
+    ResourcePlan inside = plan(inputWith("seenAddressRetentionSeconds", 1801));
+    ResourcePlan after = plan(inputWith("seenAddressRetentionSeconds", 1800));
+
+    assertEquals(
+        List.of("198.51.100.77/32", "198.51.100.78/32"),
+        named(inside, "flaky.example.com").addresses());
+    assertEquals(
+        List.of(
+            new SeenAddress("198.51.100.77/32", Instant.parse("2026-03-01T11:30:00Z")),
+            new SeenAddress("198.51.100.78/32", T0)),
+        named(inside, "flaky.example.com").seenAddresses());
+    assertEquals(List.of("198.51.100.78/32"), named(after, "flaky.example.com").addresses());
+  }
+
+  @Test
+  void nextRunRebuildsTheSeenWindowFromTheWrittenStatus() throws Exception {
+    typicalAnswers();
+    FqdnNetworkPolicy windowed = inputWith("seenAddressRetentionSeconds", 600);
+    ResourcePlan first = plan(windowed);
+    answer("api.example.com", "93.184.215.15");
+
+    ResourcePlan second =
+        ResourcePlan.compute(
+            reRead(windowed, first),
+            name -> answers.getOrDefault(name, Map.of()),
+            FILTER,
+            T0.plusSeconds(300));
+
+    FqdnStatus api = named(second, "api.example.com");
+    assertEquals(
+        List.of("93.184.215.14/32", "93.184.215.15/32", "169.254.169.254/32"), api.addresses());
+    assertEquals(
+        List.of(
+            new SeenAddress("93.184.215.14/32", T0),
+            new SeenAddress("93.184.215.15/32", T0.plusSeconds(300)),
+            new SeenAddress("169.254.169.254/32", T0)),
+        api.seenAddresses());
+    assertEquals(
+        List.of("10.0.0.5/32", "93.184.215.14/32", "93.184.215.15/32"),
+        peers(second.networkPolicy(), 0));
+  }
+
+  /** The resource as the next run reads it: same spec, with the status {@code plan} wrote. */
+  private static FqdnNetworkPolicy reRead(FqdnNetworkPolicy resource, ResourcePlan plan)
+      throws Exception {
+    JsonObject json = Fixtures.yaml(DIR + "plan-input.yaml");
+    JsonObject spec = json.getAsJsonObject("spec");
+    spec.addProperty("seenAddressRetentionSeconds", resource.spec().seenAddressRetentionSeconds());
+    spec.addProperty("maxAddressesPerFQDN", resource.spec().maxAddressesPerFQDN());
+    json.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.status(null)));
+    return FqdnNetworkPolicyCodec.fromJson(json);
+  }
+
+  private static JsonObject flakyStatus(JsonObject json) {
+    return json.getAsJsonObject("status").getAsJsonArray("fqdns").get(0).getAsJsonObject();
   }
 }
