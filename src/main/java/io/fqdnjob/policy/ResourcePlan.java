@@ -101,7 +101,9 @@ public record ResourcePlan(
                 now);
         if (outcome.changed()
             && outcome.status().droppedAddressCount() != null
-            && (previous == null || previous.droppedAddressCount() == null)) {
+            && (previous == null
+                || previous.droppedAddressCount() == null
+                || previous.droppedAddressCount() == 0)) {
           newlyCapped.add(fqdn);
         }
         if (!outcome.changed()) {

@@ -205,8 +205,24 @@ public final class Retention {
             appliedInOrder.keySet().stream().map(Cidr::toString).toList(),
             seenAddresses,
             recordTtl,
-            dropped > 0 ? dropped : null);
+            droppedCount(dropped, reason, withinWindow, previous));
     return new Outcome(status, true, expired);
+  }
+
+  /**
+   * Returns the dropped count to record. A run that learned nothing new (a transient failure
+   * keeping the previous, already limited set) carries the previous count, so that the limit is not
+   * reported as new on the next success.
+   */
+  private static Integer droppedCount(
+      int dropped, ResolveReason reason, boolean withinWindow, FqdnStatus previous) {
+    if (dropped > 0) {
+      return dropped;
+    }
+    if (reason.isTransient() && withinWindow && previous != null) {
+      return previous.droppedAddressCount();
+    }
+    return null;
   }
 
   /**

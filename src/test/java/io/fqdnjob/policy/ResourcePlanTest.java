@@ -372,6 +372,19 @@ class ResourcePlanTest {
   }
 
   @Test
+  void previousDroppedCountOfZeroCountsAsNotCapped() throws Exception {
+    JsonObject json = Fixtures.yaml(DIR + "plan-input.yaml");
+    json.getAsJsonObject("spec").addProperty("maxAddressesPerFQDN", 1);
+    flakyStatus(json).addProperty("droppedAddressCount", 0);
+    typicalAnswers();
+    answer("flaky.example.com", "198.51.100.77", "198.51.100.78");
+
+    ResourcePlan plan = plan(FqdnNetworkPolicyCodec.fromJson(json));
+
+    assertTrue(plan.newlyCappedNames().contains("flaky.example.com"), plan::toString);
+  }
+
+  @Test
   void capThatEndsAndStartsAgainIsReportedAgain() throws Exception {
     typicalAnswers();
     FqdnNetworkPolicy capped = inputWith("maxAddressesPerFQDN", 1);

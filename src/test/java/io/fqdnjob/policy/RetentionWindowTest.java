@@ -423,6 +423,30 @@ class RetentionWindowTest {
   }
 
   @Test
+  void transientFailureKeepsThePreviousDroppedCountSoTheLimitIsNotReportedAgain() {
+    FqdnStatus capped =
+        new FqdnStatus(
+            NAME,
+            T0,
+            T0,
+            ResolveReason.SUCCESS,
+            "earlier",
+            List.of("203.0.113.1/32"),
+            List.of(seen("203.0.113.1/32", T0)),
+            null,
+            3);
+
+    Retention.Outcome outcome =
+        v4(
+            capped,
+            failed(ResolveReason.TIMEOUT),
+            new Retention.Window(TEN_MINUTES, 1),
+            T0.plusSeconds(60));
+
+    assertEquals(3, outcome.status().droppedAddressCount());
+  }
+
+  @Test
   void addressesLeftOutAreForgotten() {
     Retention.Window window = new Retention.Window(TEN_MINUTES, 1);
     Retention.Outcome first = v4(null, ok("203.0.113.1", "203.0.113.2"), window, T0);
