@@ -1,27 +1,57 @@
 #!/usr/bin/env bash
 # Creates the AOT cache of an unpacked distribution, DIST/lib/fqdn-job.aot, which bin/fqdn-job
 # then uses on Java 25 or newer (JEP 483, 514, 515: classes loaded and linked ahead of time, plus
-# method profiles). The training run is an offline `render --status` of the resources in
-# kustomize/examples plus one resource carrying a status with addresses, so that retention, the
-# address filter and the rendering of peers run too; DNS goes to a closed loopback port and is
-# answered at once with "port unreachable". Nothing leaves the machine.
+# method profiles). The cache holds what one training run of the job used; nothing leaves the
+# machine during it:
 #
-# Usage: scripts/aot-train.sh [DIST]
+#   render (default)  an offline `render --status` of the resources in kustomize/examples plus one
+#                     resource carrying a status with addresses, so that retention, the address
+#                     filter and the rendering of peers run too. DNS goes to a closed loopback
+#                     port and is answered at once with "port unreachable".
+#   run               a `run` against an API server address where nothing listens: it loads the
+#                     Kubernetes client, retries, and fails (about 3 s). Closer to what a CronJob
+#                     starts than `render`, but without the resources' processing.
+#
+# Usage: scripts/aot-train.sh [--workload render|run] [DIST]
 #   DIST  an unpacked distribution (bin/fqdn-job, lib/*.jar). The cache is trained with the Java
 #         that bin/fqdn-job picks there ($JAVA_HOME, else java on PATH), and only that JVM build
 #         can use it: train where the job runs, with the runtime it runs on (the Dockerfile does
-#         so in a stage on the runtime image).
+#         so on the runtime image).
 #   With no DIST: packages the project when needed, unpacks target/fqdn-job-*-dist.tar.gz into
 #   target/dist (replacing it) and trains with the project's JDK (scripts/lib/java.sh).
 #
-# Environment: FQDN_JOB_AOT_DNS_PORT, the closed loopback port used as DNS server (default 9).
+# Environment: FQDN_JOB_AOT_PORT, a loopback port where nothing listens, used as DNS server (UDP)
+# and API server (TCP) address (default 9).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-if [ $# -gt 1 ]; then
-  echo "usage: $0 [DIST]" >&2
+usage() {
+  echo "usage: $0 [--workload render|run] [DIST]" >&2
   exit 2
-fi
+}
+
+workload=render
+while [ $# -gt 0 ]; do
+  case $1 in
+    --workload)
+      [ $# -ge 2 ] || usage
+      workload=$2
+      shift 2
+      ;;
+    --workload=*)
+      workload=${1#*=}
+      shift
+      ;;
+    -*) usage ;;
+    *) break ;;
+  esac
+done
+case $workload in
+  render | run) ;;
+  *) usage ;;
+esac
+[ $# -le 1 ] || usage
+
 if [ $# -eq 1 ]; then
   dist=$(cd "$1" && pwd)
 else
@@ -58,15 +88,18 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-input=$work/training.yaml
-for file in "$root"/kustomize/examples/*.yaml; do
-  if grep -q '^apiVersion: fqdn.konsole.is/' "$file"; then
-    printf -- '---\n' >>"$input"
-    cat "$file" >>"$input"
-  fi
-done
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-cat >>"$input" <<YAML
+port=${FQDN_JOB_AOT_PORT:-9}
+case $workload in
+  render)
+    input=$work/training.yaml
+    for file in "$root"/kustomize/examples/*.yaml; do
+      if grep -q '^apiVersion: fqdn.konsole.is/' "$file"; then
+        printf -- '---\n' >>"$input"
+        cat "$file" >>"$input"
+      fi
+    done
+    now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    cat >>"$input" <<YAML
 ---
 # Addresses from an earlier run, kept through this run's failed lookups (retention), then filtered:
 # link-local and, for the first rule, private addresses are removed.
@@ -106,30 +139,49 @@ status:
   latestLookupTime: "$now"
   observedGeneration: 1
 YAML
+    args=(render --status -f "$input" --dns-server "127.0.0.1:$port")
+    expected_exit=0
+    expected_text='name: aot-training'
+    ;;
+  run)
+    cat >"$work/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+  - name: nowhere
+    cluster: {server: "https://127.0.0.1:$port", insecure-skip-tls-verify: true}
+users:
+  - name: training
+    user: {token: not-a-token}
+contexts:
+  - name: training
+    context: {cluster: nowhere, user: training}
+current-context: training
+YAML
+    args=(run --kubeconfig "$work/kubeconfig" --dns-server "127.0.0.1:$port")
+    expected_exit=1
+    expected_text='run failed: '
+    ;;
+esac
 
-port=${FQDN_JOB_AOT_DNS_PORT:-9}
-echo "aot-train: training $cache with $("$launcher" --version | tail -n 1)" >&2
-# The JVM writes the cache when the run ends, then checks nothing: write it aside, move it in place
-# only once it loads. The launcher splits its option variables on blanks, so the output path is
-# relative to lib/ rather than a path that might contain one.
+echo "aot-train: training $cache on '$workload' with $("$launcher" --version | tail -n 1)" >&2
+# The JVM writes the cache when the run ends: write it aside, move it in place only once it loads.
+# The launcher splits its option variables on blanks, so the output path is relative to lib/
+# rather than a path that might contain one.
+status=0
 (
   cd "$dist/lib"
   FQDN_JOB_JAVA_OPTS="${FQDN_JOB_JAVA_OPTS:-} -XX:AOTCacheOutput=fqdn-job.aot.tmp" \
-    "$launcher" render --status -f "$input" --dns-server "127.0.0.1:$port" >"$work/render.out" \
-    2>"$work/render.err"
-) || {
-  echo "aot-train: the training run failed:" >&2
-  cat "$work/render.err" >&2
+    "$launcher" "${args[@]}" >"$work/out" 2>"$work/err"
+) || status=$?
+if [ "$status" -ne "$expected_exit" ] || ! grep -q -- "$expected_text" "$work/out" "$work/err"; then
+  echo "aot-train: the training run did not go as expected (exit $status, expected $expected_exit):" >&2
+  cat "$work/out" "$work/err" >&2
   exit 1
-}
-grep -q 'name: aot-training' "$work/render.out" || {
-  echo "aot-train: the training run printed no policy:" >&2
-  cat "$work/render.out" "$work/render.err" >&2
-  exit 1
-}
+fi
 [ -s "$cache.tmp" ] || {
   echo "aot-train: the JVM wrote no cache:" >&2
-  cat "$work/render.err" >&2
+  cat "$work/out" "$work/err" >&2
   exit 1
 }
 rm -f "$cache.tmp.config"

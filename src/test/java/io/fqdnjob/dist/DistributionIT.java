@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -305,8 +307,13 @@ class DistributionIT {
   void aotCacheIsTrainedUsedAndNeverBreaksTheOutput() throws Exception {
     Path copy = unpackInto(temp.resolve("aot trained"));
     Path cache = copy.resolve("lib/fqdn-job.aot");
-    Result train =
-        run(Map.of(), root, root.resolve("scripts/aot-train.sh").toString(), copy.toString());
+    String script = root.resolve("scripts/aot-train.sh").toString();
+    Map<String, String> env = Map.of("FQDN_JOB_AOT_PORT", Integer.toString(closedPort()));
+    Result badUsage = run(env, root, script, "--workload", "nope", copy.toString());
+    assertEquals(2, badUsage.exitCode(), badUsage.toString());
+    assertTrue(badUsage.stderr().contains("usage:"), badUsage.toString());
+
+    Result train = run(env, root, script, copy.toString());
     if (Runtime.version().feature() < 25) {
       assertEquals(2, train.exitCode(), train.toString());
       assertTrue(train.stderr().contains("needs Java 25 or newer"), train.toString());
@@ -317,6 +324,7 @@ class DistributionIT {
       return;
     }
     assertEquals(0, train.exitCode(), train.toString());
+    assertTrue(train.stderr().contains("on 'render'"), train.toString());
     assertTrue(Files.size(cache) > 1_000_000, "cache of " + Files.size(cache) + " bytes");
     try (Stream<Path> files = Files.list(copy.resolve("lib"))) {
       assertEquals(
@@ -330,6 +338,15 @@ class DistributionIT {
     Result with = renderExamples(Map.of("FQDN_JOB_JAVA_OPTS", "-XX:AOTMode=on"), copy);
     assertEquals(0, with.exitCode(), with.toString());
     assertEquals(without.stdout(), with.stdout());
+
+    // Trained on `run` against an API address where nothing listens: loads and changes nothing.
+    Path runCopy = unpackInto(temp.resolve("aot trained on run"));
+    Result trainRun = run(env, root, script, "--workload", "run", runCopy.toString());
+    assertEquals(0, trainRun.exitCode(), trainRun.toString());
+    assertTrue(trainRun.stderr().contains("on 'run'"), trainRun.toString());
+    Result withRunCache = renderExamples(Map.of("FQDN_JOB_JAVA_OPTS", "-XX:AOTMode=on"), runCopy);
+    assertEquals(0, withRunCache.exitCode(), withRunCache.toString());
+    assertEquals(without.stdout(), withRunCache.stdout());
 
     // A jar changed after training: the JVM refuses the cache, on stderr, and the job still runs.
     Path jar = copy.resolve("lib/fqdn-job-" + version + ".jar");
@@ -363,6 +380,20 @@ class DistributionIT {
     try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  /** A loopback port that was free for both TCP and UDP a moment ago. */
+  private static int closedPort() throws IOException {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          DatagramSocket udp =
+              new DatagramSocket(tcp.getLocalPort(), InetAddress.getLoopbackAddress())) {
+        return udp.getLocalPort();
+      } catch (BindException e) {
+        // UDP port in use: try another.
+      }
+    }
+    throw new AssertionError("no loopback port free for both TCP and UDP");
   }
 
   private static Result launch(Map<String, String> env, String... args) {
