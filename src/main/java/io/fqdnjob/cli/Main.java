@@ -39,7 +39,11 @@ public final class Main implements Runnable {
   /** Returns the configured command line, shared by {@link #main} and tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
-    cli.setExitCodeExceptionMapper(e -> e instanceof ConfigurationException ? EXIT_CONFIG : 1);
+    // Picocli maps its own parse errors (unknown option, missing value) through this mapper too.
+    cli.setExitCodeExceptionMapper(e ->
+        e instanceof ConfigurationException || e instanceof CommandLine.ParameterException
+            ? EXIT_CONFIG
+            : 1);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigurationException) {
         commandLine.getErr().println("fqdn-job: " + e.getMessage());

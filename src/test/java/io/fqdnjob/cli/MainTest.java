@@ -1,0 +1,57 @@
+package io.fqdnjob.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Exit codes of the command line that need no network: usage errors are 2, as documented. */
+class MainTest {
+  private final StringWriter err = new StringWriter();
+
+  private int execute(String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void unknownOptionIsAUsageError() {
+    assertEquals(2, execute("--no-such-option"));
+    assertTrue(err.toString().contains("Unknown option: '--no-such-option'"), err.toString());
+  }
+
+  @Test
+  void unknownSubcommandIsAUsageError() {
+    assertEquals(2, execute("no-such-command"));
+  }
+
+  @Test
+  void missingSubcommandIsAUsageError() {
+    assertEquals(2, execute());
+    assertTrue(err.toString().contains("a subcommand is required"), err.toString());
+  }
+
+  @Test
+  void missingRequiredOptionIsAUsageError() {
+    assertEquals(2, execute("render"));
+    assertTrue(err.toString().contains("--filename"), err.toString());
+  }
+
+  @Test
+  void badOptionValueIsAUsageError() {
+    assertEquals(2, execute("run", "--due-slack", "soon"));
+    assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
+  }
+
+  @Test
+  void versionAndHelpExitZero() {
+    assertEquals(0, execute("--version"));
+    assertEquals(0, execute("--help"));
+    assertEquals(0, execute("render", "--help"));
+  }
+}
