@@ -191,7 +191,7 @@ class InstallIT {
         () -> assertEquals("ghcr.io/fqdn-job/fqdn-job:0.1.0", container.get("image").getAsString()),
         () ->
             assertTrue(
-                container.toString().contains("JAVA_TOOL_OPTIONS")
+                container.toString().contains("FQDN_JOB_JAVA_OPTS")
                     && container.toString().contains("-XX:MaxRAMPercentage=75")),
         () ->
             assertEquals(
