@@ -232,61 +232,37 @@ final class RunCommand implements Callable<Integer> {
 
     ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
     ApiRetry retry = ApiRetry.standard();
-    List<InetSocketAddress> serviceServers = List.of();
-    if (dnsService != null) {
-      try {
-        serviceServers = new DnsServiceEndpoints(client, retry).servers(dnsService);
-      } catch (ApiException e) {
-        throw new ConfigurationException(
-            "--dns-from-service " + dnsService + ": " + ApiRetry.describe(e), e);
-      }
-      log.info(
-          "DNS servers of {}: {}",
-          dnsService,
-          serviceServers.stream()
-              .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
-              .toList());
-    }
-    try (DnsResolver resolver = dns.resolver(serviceServers);
-        Termination termination = Termination.install(resolver)) {
-      RunJob job =
-          new RunJob(
-              new FqdnPolicyStore(client, retry),
-              new NetworkPolicyStore(client, retry),
-              new EventRecorder(client, retry, hostname()),
-              resolver,
-              filter,
-              Clock.systemUTC(),
-              new RunJob.Options(
-                  scope,
-                  dueSlack,
-                  force,
-                  dryRun,
-                  apiConcurrency,
-                  lookupDeadline,
-                  shard,
-                  maxPeersPerPolicy),
-              System.out,
-              TerminalProgress.forStandardError());
+    Runner runner =
+        new Runner(
+            client,
+            retry,
+            filter,
+            new RunJob.Options(
+                scope,
+                dueSlack,
+                force,
+                dryRun,
+                apiConcurrency,
+                lookupDeadline,
+                shard,
+                maxPeersPerPolicy),
+            dnsService == null ? null : new DnsServiceEndpoints(client, retry),
+            dnsService,
+            pusher,
+            log);
+    try (Termination termination = Termination.install()) {
+      runner.termination = termination;
       if (!loop) {
-        return runOnce(job, pusher, log);
+        try {
+          return runner.runOnce().exitCode();
+        } catch (ApiException e) {
+          runner.failed(e);
+          return 1;
+        }
       }
-      return runLoop(job, pusher, termination, log);
-    }
-  }
-
-  private int runOnce(RunJob job, MetricsPusher pusher, Logger log) throws InterruptedException {
-    try {
-      RunSummary summary = job.run();
-      log.info("run finished: {}", summary);
-      push(pusher, summary);
-      return summary.exitCode();
-    } catch (ApiException e) {
-      log.error("run failed: {}{}", ApiRetry.describe(e), hint(e));
-      if (pusher != null) {
-        pusher.push(RunMetrics.ofFailedRun(Instant.now()));
-      }
-      return 1;
+      return runLoop(runner, termination, log);
+    } finally {
+      runner.close();
     }
   }
 
@@ -295,27 +271,20 @@ final class RunCommand implements Callable<Integer> {
    * --max-interval}), until SIGTERM. A failed run is logged and tried again at the next wake-up; a
    * long-running process must not exit on a passing API outage.
    */
-  private int runLoop(RunJob job, MetricsPusher pusher, Termination termination, Logger log)
-      throws InterruptedException {
+  private int runLoop(Runner runner, Termination termination, Logger log)
+      throws InterruptedException, ConfigurationException {
     log.info(
         "loop mode: waking when a resource is due, at least every {}s", maxInterval.toSeconds());
     while (!termination.requested()) {
-      Instant started = Instant.now();
-      Instant wake = started.plus(maxInterval);
+      Instant wake = Instant.now().plus(maxInterval);
       try {
-        RunSummary summary = job.run();
-        log.info("run finished: {}", summary);
-        push(pusher, summary);
+        RunSummary summary = runner.runOnce();
         if (summary.nextDue() != null) {
           Instant due = summary.nextDue().minus(dueSlack);
           wake = due.isBefore(wake) ? due : wake;
         }
       } catch (ApiException e) {
-        log.error(
-            "run failed: {}{}; trying again at the next wake-up", ApiRetry.describe(e), hint(e));
-        if (pusher != null) {
-          pusher.push(RunMetrics.ofFailedRun(Instant.now()));
-        }
+        runner.failed(e);
       }
       // Never spin: a resource that is due again at once waits for the minimum pause.
       Instant earliest = Instant.now().plus(MIN_PAUSE);
@@ -328,18 +297,127 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * One run at a time, with the resolver of the moment: with {@code --dns-from-service} the
+   * Service's endpoints are read before every run, since DNS pods come and go while a loop runs.
+   */
+  private final class Runner implements AutoCloseable {
+    private final ApiClient client;
+    private final ApiRetry retry;
+    private final AddressFilter filter;
+    private final RunJob.Options options;
+    private final DnsServiceEndpoints endpoints;
+    private final ResourceId dnsService;
+    private final MetricsPusher pusher;
+    private final Logger log;
+    private Termination termination;
+    private DnsResolver resolver;
+    private List<InetSocketAddress> serviceServers;
+
+    Runner(
+        ApiClient client,
+        ApiRetry retry,
+        AddressFilter filter,
+        RunJob.Options options,
+        DnsServiceEndpoints endpoints,
+        ResourceId dnsService,
+        MetricsPusher pusher,
+        Logger log) {
+      this.client = client;
+      this.retry = retry;
+      this.filter = filter;
+      this.options = options;
+      this.endpoints = endpoints;
+      this.dnsService = dnsService;
+      this.pusher = pusher;
+      this.log = log;
+    }
+
+    RunSummary runOnce() throws ApiException, InterruptedException, ConfigurationException {
+      refreshResolver();
+      RunSummary summary =
+          new RunJob(
+                  new FqdnPolicyStore(client, retry),
+                  new NetworkPolicyStore(client, retry),
+                  new EventRecorder(client, retry, hostname()),
+                  resolver,
+                  filter,
+                  Clock.systemUTC(),
+                  options,
+                  System.out,
+                  TerminalProgress.forStandardError())
+              .run();
+      log.info("run finished: {}", summary);
+      if (pusher != null) {
+        pusher.push(RunMetrics.of(summary, Instant.now()));
+      }
+      return summary;
+    }
+
+    void failed(ApiException e) {
+      log.error("run failed: {}{}", ApiRetry.describe(e), hint(e));
+      if (pusher != null) {
+        pusher.push(RunMetrics.ofFailedRun(Instant.now()));
+      }
+    }
+
+    /**
+     * Makes a resolver for the current DNS servers. The first read of the Service must succeed (a
+     * wrong name is a configuration error); later, a failed read keeps the servers it had.
+     */
+    private void refreshResolver() throws ApiException, ConfigurationException {
+      List<InetSocketAddress> servers = List.of();
+      if (endpoints != null) {
+        try {
+          servers = endpoints.servers(dnsService);
+        } catch (ApiException | ConfigurationException e) {
+          if (resolver == null) {
+            throw e instanceof ApiException api
+                ? new ConfigurationException(
+                    "--dns-from-service " + dnsService + ": " + ApiRetry.describe(api), api)
+                : (ConfigurationException) e;
+          }
+          log.warn(
+              "could not read the DNS servers of {}, keeping {}: {}",
+              dnsService,
+              serviceServers,
+              e.getMessage());
+          return;
+        }
+      }
+      if (resolver != null && servers.equals(serviceServers)) {
+        return;
+      }
+      if (endpoints != null) {
+        log.info(
+            "DNS servers of {}: {}",
+            dnsService,
+            servers.stream()
+                .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
+                .toList());
+      }
+      if (resolver != null) {
+        resolver.close();
+      }
+      resolver = dns.resolver(servers);
+      serviceServers = servers;
+      termination.watch(resolver);
+    }
+
+    @Override
+    public void close() {
+      if (resolver != null) {
+        resolver.close();
+      }
+    }
+  }
+
   /** Returns advice for a refusal whose cause is likely the scope of the job's rights. */
   private String hint(ApiException e) {
     if (e.getCode() == 403 && namespaces.isEmpty() && policies.isEmpty()) {
       return "; with rights in some namespaces only (a namespaced install), pass --namespace";
     }
     return "";
-  }
-
-  private static void push(MetricsPusher pusher, RunSummary summary) {
-    if (pusher != null) {
-      pusher.push(RunMetrics.of(summary, Instant.now()));
-    }
   }
 
   private Shard shard() throws ConfigurationException {

@@ -18,17 +18,15 @@ final class Termination implements AutoCloseable {
   private static final int EXIT_ON_SECOND_SIGNAL = 143;
 
   private final CountDownLatch requested = new CountDownLatch(1);
-  private final DnsResolver resolver;
+  private volatile DnsResolver resolver;
   private SignalHandler previousTerm;
   private SignalHandler previousInt;
 
-  private Termination(DnsResolver resolver) {
-    this.resolver = resolver;
-  }
+  private Termination() {}
 
   /** Installs the handlers until {@link #close()}. */
-  static Termination install(DnsResolver resolver) {
-    Termination termination = new Termination(resolver);
+  static Termination install() {
+    Termination termination = new Termination();
     SignalHandler handler = signal -> termination.onSignal();
     termination.previousTerm = Signal.handle(new Signal("TERM"), handler);
     termination.previousInt = Signal.handle(new Signal("INT"), handler);
@@ -40,7 +38,18 @@ final class Termination implements AutoCloseable {
       Runtime.getRuntime().halt(EXIT_ON_SECOND_SIGNAL);
     }
     requested.countDown();
-    resolver.cancel();
+    DnsResolver current = resolver;
+    if (current != null) {
+      current.cancel();
+    }
+  }
+
+  /** Makes {@code current} the resolver whose lookups a stop cancels. */
+  void watch(DnsResolver current) {
+    resolver = current;
+    if (requested()) {
+      current.cancel();
+    }
   }
 
   /** Returns whether a stop was requested. */

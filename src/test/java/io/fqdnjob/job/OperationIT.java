@@ -211,6 +211,54 @@ class OperationIT {
   }
 
   @Test
+  void loopReadsTheDnsServiceEndpointsAgainBeforeEveryRun() throws Exception {
+    String slice =
+        """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: moving-dns-1
+          labels: {kubernetes.io/service-name: moving-dns}
+        addressType: IPv4
+        ports: [{name: dns, protocol: UDP, port: 53}]
+        endpoints: [{addresses: [%s], conditions: {ready: true}}]
+        """;
+    bed.kubectlApply(slice.formatted("192.0.2.61"));
+    String empty = bed.namespace() + "-moving";
+    bed.kubectl("create", "namespace", empty);
+    Path log = Files.createTempFile("fqdn-job-moving", ".log");
+    Process process =
+        new ProcessBuilder(
+                job.command(
+                    "run",
+                    "--kubeconfig",
+                    bed.kubeconfig().toString(),
+                    "--dns-from-service",
+                    bed.namespace() + "/moving-dns",
+                    "--namespace",
+                    empty,
+                    "--loop",
+                    "--max-interval",
+                    "1s"))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      awaitLog(log, "192.0.2.61:53");
+      // A DNS pod was replaced: the next run asks the new one.
+      bed.kubectlApply(slice.formatted("192.0.2.62"));
+      awaitLog(log, "192.0.2.62:53");
+      process.destroy();
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, process.exitValue(), Files.readString(log));
+    } finally {
+      process.destroyForcibly();
+      Files.deleteIfExists(log);
+      bed.kubectl("delete", "namespace", empty, "--wait=false");
+    }
+  }
+
+  @Test
   void serviceWithoutReadyEndpointsIsAConfigurationError() {
     bed.kubectlApply(
         """
@@ -326,6 +374,17 @@ class OperationIT {
   }
 
   // --- helpers
+
+  private static void awaitLog(Path log, String text) throws Exception {
+    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(limit)) {
+      if (Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("'" + text + "' never logged:\n" + Files.readString(log));
+  }
 
   private static void awaitPeers(
       String ns, String name, List<String> expected, Duration within, Path log) throws Exception {
