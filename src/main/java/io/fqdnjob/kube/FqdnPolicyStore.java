@@ -12,7 +12,6 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
-import io.kubernetes.client.util.PatchUtils;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Call;
@@ -141,12 +140,10 @@ public final class FqdnPolicyStore {
     String json = body.toString();
     retry.call(
         "apply status of " + id,
-        () ->
-            PatchUtils.patch(
-                Object.class,
-                () -> statusCall(id, json, dryRun),
-                V1Patch.PATCH_FORMAT_APPLY_YAML,
-                client));
+        () -> {
+          RawCalls.apply(client, statusCall(id, json, dryRun), json);
+          return null;
+        });
   }
 
   private Call statusCall(ResourceId id, String json, boolean dryRun) throws ApiException {
