@@ -12,7 +12,6 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
-import io.kubernetes.client.util.PatchUtils;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Call;
@@ -36,16 +35,16 @@ public final class FqdnPolicyStore {
 
   /** Returns the resources in scope, sorted by namespace and name. */
   public List<ListedResource> list(Scope scope) throws ApiException {
-    List<JsonObject> items = new ArrayList<>();
+    List<ListedResource> result = new ArrayList<>();
     if (!scope.policies().isEmpty()) {
       for (ResourceId id : scope.policies()) {
         JsonObject item = get(id);
         if (item != null) {
-          items.add(item);
+          result.add(parse(item));
         }
       }
     } else if (scope.listNamespaces().isEmpty()) {
-      items.addAll(
+      result.addAll(
           Pagination.listAll(
               "list " + FqdnNetworkPolicy.PLURAL,
               retry,
@@ -57,10 +56,11 @@ public final class FqdnPolicyStore {
                       .labelSelector(scope.labelSelector())
                       .limit(PAGE_SIZE)
                       ._continue(cont)
-                      .buildCall(null)));
+                      .buildCall(null),
+              FqdnPolicyStore::parse));
     } else {
       for (String namespace : scope.listNamespaces()) {
-        items.addAll(
+        result.addAll(
             Pagination.listAll(
                 "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
                 retry,
@@ -73,12 +73,9 @@ public final class FqdnPolicyStore {
                         .labelSelector(scope.labelSelector())
                         .limit(PAGE_SIZE)
                         ._continue(cont)
-                        .buildCall(null)));
+                        .buildCall(null),
+                FqdnPolicyStore::parse));
       }
-    }
-    List<ListedResource> result = new ArrayList<>();
-    for (JsonObject item : items) {
-      result.add(parse(item));
     }
     result.sort((a, b) -> a.id().compareTo(b.id()));
     return result;
@@ -116,8 +113,9 @@ public final class FqdnPolicyStore {
     String uid = string(metadata, "uid");
     long generation = metadata.has("generation") ? metadata.get("generation").getAsLong() : 0;
     try {
+      // The parsed form is all a valid resource needs; its JSON tree is left to the collector.
       return new ListedResource(
-          id, uid, generation, item, FqdnNetworkPolicyCodec.fromJson(item), null);
+          id, uid, generation, null, FqdnNetworkPolicyCodec.fromJson(item), null);
     } catch (InvalidResourceException e) {
       return new ListedResource(id, uid, generation, item, null, e);
     }
@@ -141,12 +139,10 @@ public final class FqdnPolicyStore {
     String json = body.toString();
     retry.call(
         "apply status of " + id,
-        () ->
-            PatchUtils.patch(
-                Object.class,
-                () -> statusCall(id, json, dryRun),
-                V1Patch.PATCH_FORMAT_APPLY_YAML,
-                client));
+        () -> {
+          RawCalls.apply(client, statusCall(id, json, dryRun), json);
+          return null;
+        });
   }
 
   private Call statusCall(ResourceId id, String json, boolean dryRun) throws ApiException {

@@ -56,6 +56,7 @@ public final class KubeClients {
             .getHttpClient()
             .newBuilder()
             .dispatcher(dispatcher)
+            .addInterceptor(new FirstRequestLog())
             .connectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .writeTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)

@@ -8,7 +8,8 @@ import io.fqdnjob.model.ResourceId;
 /**
  * A custom resource as listed: either parsed, or with the reason it could not be used.
  *
- * @param raw the object as the API server returned it
+ * @param raw the object as the API server returned it, kept only when {@code problem} is set (its
+ *     status is then reported from it); {@code null} for a parsed resource, whose JSON is not kept
  * @param policy the parsed resource, or {@code null} when {@code problem} is set
  */
 public record ListedResource(

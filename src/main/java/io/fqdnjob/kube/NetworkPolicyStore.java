@@ -8,7 +8,6 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.NetworkingV1Api;
-import io.kubernetes.client.util.PatchUtils;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,17 +100,17 @@ public final class NetworkPolicyStore {
     String json = body.toString();
     retry.call(
         "apply networkpolicy " + id,
-        () ->
-            PatchUtils.patch(
-                Object.class,
-                () ->
-                    api.patchNamespacedNetworkPolicy(id.name(), id.namespace(), new V1Patch(json))
-                        .fieldManager(FqdnPolicyStore.FIELD_MANAGER)
-                        .force(true)
-                        .dryRun(dryRun ? "All" : null)
-                        .buildCall(null),
-                V1Patch.PATCH_FORMAT_APPLY_YAML,
-                client));
+        () -> {
+          RawCalls.apply(
+              client,
+              api.patchNamespacedNetworkPolicy(id.name(), id.namespace(), new V1Patch(json))
+                  .fieldManager(FqdnPolicyStore.FIELD_MANAGER)
+                  .force(true)
+                  .dryRun(dryRun ? "All" : null)
+                  .buildCall(null),
+              json);
+          return null;
+        });
   }
 
   /**

@@ -5,11 +5,18 @@ import com.google.gson.JsonObject;
 import io.kubernetes.client.openapi.ApiException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import okhttp3.Call;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Lists in pages, starting over when the API server says the continue token expired (410). */
+/**
+ * Lists in pages, starting over when the API server says the continue token expired (410).
+ *
+ * <p>Items are returned without {@code metadata.managedFields}: the job never reads them, and as a
+ * tree of small JSON objects they took about a third of the memory a listed object held, which a
+ * run over 10,000 resources could not afford within its heap.
+ */
 final class Pagination {
   private static final Logger LOG = LoggerFactory.getLogger(Pagination.class);
   private static final int MAX_RESTARTS = 3;
@@ -24,8 +31,18 @@ final class Pagination {
 
   static List<JsonObject> listAll(String what, ApiRetry retry, PageCall pageCall)
       throws ApiException {
+    return listAll(what, retry, pageCall, Function.identity());
+  }
+
+  /**
+   * Lists every item and returns each as {@code convert} makes it, page by page, so that only one
+   * page of JSON is held at a time when the converted form is smaller.
+   */
+  static <T> List<T> listAll(
+      String what, ApiRetry retry, PageCall pageCall, Function<JsonObject, T> convert)
+      throws ApiException {
     for (int restart = 0; ; restart++) {
-      List<JsonObject> items = new ArrayList<>();
+      List<T> items = new ArrayList<>();
       String token = null;
       try {
         do {
@@ -33,7 +50,12 @@ final class Pagination {
           JsonObject page = retry.call(what, () -> RawCalls.execute(pageCall.build(current)));
           for (JsonElement item : FqdnPolicyStore.items(page)) {
             if (item.isJsonObject()) {
-              items.add(item.getAsJsonObject());
+              JsonObject object = item.getAsJsonObject();
+              JsonElement metadata = object.get("metadata");
+              if (metadata != null && metadata.isJsonObject()) {
+                metadata.getAsJsonObject().remove("managedFields");
+              }
+              items.add(convert.apply(object));
             }
           }
           JsonObject metadata = page.getAsJsonObject("metadata");

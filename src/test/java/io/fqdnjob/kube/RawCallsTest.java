@@ -1,0 +1,112 @@
+package io.fqdnjob.kube;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fqdnjob.model.FqdnNetworkPolicyStatus;
+import io.fqdnjob.model.ResourceId;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import org.junit.jupiter.api.Test;
+
+/** The server-side applies as they leave the client; an interceptor answers, nothing is sent. */
+class RawCallsTest {
+  private record Sent(Request request, String body) {}
+
+  private final List<Sent> sent = new ArrayList<>();
+
+  private ApiClient answering(int code, String body) {
+    ApiClient client = new ApiClient();
+    client.setBasePath("https://api.invalid:6443");
+    client.setHttpClient(
+        new OkHttpClient.Builder()
+            .addInterceptor(chain -> {
+              Request request = chain.request();
+              sent.add(new Sent(request, text(request)));
+              return new Response.Builder()
+                  .request(request)
+                  .protocol(Protocol.HTTP_2)
+                  .code(code)
+                  .message(code == 200 ? "OK" : "Unprocessable Entity")
+                  .body(ResponseBody.create(body, MediaType.get("application/json")))
+                  .build();
+            })
+            .build());
+    return client;
+  }
+
+  private static String text(Request request) throws IOException {
+    Buffer buffer = new Buffer();
+    request.body().writeTo(buffer);
+    return buffer.readUtf8();
+  }
+
+  @Test
+  void statusIsServerSideAppliedToTheStatusSubresource() throws Exception {
+    FqdnPolicyStore store =
+        new FqdnPolicyStore(answering(200, "{\"kind\":\"NetworkPolicy\"}"), ApiRetry.standard());
+    store.applyStatus(new ResourceId("team-a", "web"), FqdnNetworkPolicyStatus.EMPTY, false);
+
+    Request request = sent.get(0).request();
+    assertEquals("PATCH", request.method());
+    assertEquals(
+        "/apis/fqdn.konsole.is/v1alpha1/namespaces/team-a/fqdnnetworkpolicies/web/status",
+        request.url().encodedPath());
+    assertEquals("fqdn-job", request.url().queryParameter("fieldManager"));
+    assertEquals("true", request.url().queryParameter("force"));
+    assertNull(request.url().queryParameter("dryRun"));
+    assertEquals("application/apply-patch+yaml", request.header("Content-Type"));
+    assertEquals("application/apply-patch+yaml", request.body().contentType().toString());
+    JsonObject body = JsonParser.parseString(sent.get(0).body()).getAsJsonObject();
+    assertEquals("fqdn.konsole.is/v1alpha1", body.get("apiVersion").getAsString());
+    assertEquals("web", body.getAsJsonObject("metadata").get("name").getAsString());
+    assertEquals("team-a", body.getAsJsonObject("metadata").get("namespace").getAsString());
+    assertEquals(1, sent.size());
+  }
+
+  @Test
+  void networkPolicyIsServerSideAppliedAsDryRunWhenAsked() throws Exception {
+    NetworkPolicyStore store = new NetworkPolicyStore(answering(200, "{}"), ApiRetry.standard());
+    JsonObject policy =
+        JsonParser.parseString("{\"apiVersion\":\"networking.k8s.io/v1\",\"spec\":{}}")
+            .getAsJsonObject();
+    store.apply(new ResourceId("team-a", "web"), policy, true);
+
+    Request request = sent.get(0).request();
+    assertEquals("PATCH", request.method());
+    assertEquals(
+        "/apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies/web",
+        request.url().encodedPath());
+    assertEquals("All", request.url().queryParameter("dryRun"));
+    assertEquals("application/apply-patch+yaml", request.header("Content-Type"));
+    assertEquals(policy, JsonParser.parseString(sent.get(0).body()));
+  }
+
+  @Test
+  void refusedApplyThrowsWithTheServersCodeAndMessage() {
+    NetworkPolicyStore store =
+        new NetworkPolicyStore(
+            answering(422, "{\"kind\":\"Status\",\"message\":\"spec.podSelector: Required\"}"),
+            ApiRetry.standard());
+    ApiException e =
+        assertThrows(
+            ApiException.class,
+            () -> store.apply(new ResourceId("team-a", "web"), new JsonObject(), false));
+    assertEquals(422, e.getCode());
+    assertEquals("HTTP 422: spec.podSelector: Required", ApiRetry.describe(e));
+    assertEquals(1, sent.size(), "a refused apply is not retried");
+  }
+}
