@@ -71,11 +71,7 @@ final class ResolveCommand implements Callable<Integer> {
         continue;
       }
       for (AddressFamily family : AddressFamily.of(networkType)) {
-        wanted.put(
-            new LookupKey(
-                DomainName.normalize(name),
-                family == AddressFamily.IPV4 ? RecordType.A : RecordType.AAAA),
-            timeout);
+        wanted.put(new LookupKey(DomainName.normalize(name), RecordType.of(family)), timeout);
       }
     }
     try (DnsResolver resolver = dns.resolver()) {

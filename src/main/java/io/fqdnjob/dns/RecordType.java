@@ -1,5 +1,6 @@
 package io.fqdnjob.dns;
 
+import io.fqdnjob.model.AddressFamily;
 import org.xbill.DNS.Type;
 
 /** The address record types the job resolves. */
@@ -13,6 +14,11 @@ public enum RecordType {
 
   RecordType(int dnsType) {
     this.dnsType = dnsType;
+  }
+
+  /** Returns the record type that holds addresses of {@code family}. */
+  public static RecordType of(AddressFamily family) {
+    return family == AddressFamily.IPV4 ? A : AAAA;
   }
 
   /** Returns the numeric record type as used on the wire (dnsjava's {@link Type} constant). */

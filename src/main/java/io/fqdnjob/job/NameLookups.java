@@ -74,8 +74,7 @@ public final class NameLookups {
   }
 
   static LookupKey key(String fqdn, AddressFamily family) {
-    return new LookupKey(
-        DomainName.normalize(fqdn), family == AddressFamily.IPV4 ? RecordType.A : RecordType.AAAA);
+    return new LookupKey(DomainName.normalize(fqdn), RecordType.of(family));
   }
 
   private static NameLookup toNameLookup(LookupResult result, Duration timeout) {

@@ -244,10 +244,10 @@ class OperationIT {
             .redirectOutput(log.toFile())
             .start();
     try {
-      awaitLog(log, "192.0.2.61:53");
+      JobProcess.awaitOutput(log, "192.0.2.61:53");
       // A DNS pod was replaced: the next run asks the new one.
       bed.kubectlApply(slice.formatted("192.0.2.62"));
-      awaitLog(log, "192.0.2.62:53");
+      JobProcess.awaitOutput(log, "192.0.2.62:53");
       process.destroy();
       assertTrue(process.waitFor(30, TimeUnit.SECONDS));
       assertEquals(0, process.exitValue(), Files.readString(log));
@@ -374,17 +374,6 @@ class OperationIT {
   }
 
   // --- helpers
-
-  private static void awaitLog(Path log, String text) throws Exception {
-    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(limit)) {
-      if (Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("'" + text + "' never logged:\n" + Files.readString(log));
-  }
 
   private static void awaitPeers(
       String ns, String name, List<String> expected, Duration within, Path log) throws Exception {

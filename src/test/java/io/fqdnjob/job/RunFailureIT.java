@@ -129,7 +129,7 @@ class RunFailureIT {
               .redirectOutput(stderr.toFile())
               .start();
       try {
-        awaitLine(stderr, "resources listed");
+        JobProcess.awaitOutput(stderr, "resources listed");
         Thread.sleep(1_500); // the quick name answers; the waiting one cannot within 30 s
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(40, TimeUnit.SECONDS), "exits after SIGTERM");
@@ -172,17 +172,6 @@ class RunFailureIT {
       Thread.sleep(500);
     }
     throw new AssertionError("the admission policy never took effect");
-  }
-
-  private static void awaitLine(Path file, String text) throws Exception {
-    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(limit)) {
-      if (Files.readString(file).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("'" + text + "' never printed: " + Files.readString(file));
   }
 
   private static void create(String name, String labels, String fqdn) {

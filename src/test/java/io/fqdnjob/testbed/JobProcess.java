@@ -3,6 +3,7 @@ package io.fqdnjob.testbed;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,21 @@ public final class JobProcess {
     command.add("io.fqdnjob.cli.Main");
     command.addAll(List.of(args));
     return command;
+  }
+
+  /**
+   * Waits until the output file of a job started in the background holds {@code text}; fails after
+   * 30 s with what it holds.
+   */
+  public static void awaitOutput(Path output, String text) throws Exception {
+    Instant limit = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(limit)) {
+      if (Files.readString(output).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("'" + text + "' never printed:\n" + Files.readString(output));
   }
 
   /** Runs {@code fqdn-job run} against the bed with {@code args} added. */
