@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Creates the AOT cache of an unpacked distribution, DIST/lib/fqdn-job.aot, which bin/fqdn-job
 # then uses on Java 25 or newer (JEP 483, 514, 515: classes loaded and linked ahead of time, plus
 # method profiles). The cache holds what one training run of the job used; nothing leaves the
@@ -20,10 +20,13 @@
 #   With no DIST: packages the project when needed, unpacks target/fqdn-job-*-dist.tar.gz into
 #   target/dist (replacing it) and trains with the project's JDK (scripts/lib/java.sh).
 #
+# A POSIX shell script: the image has busybox's sh, not bash. Besides the shell it runs cat,
+# cut, date, dirname, du, grep, mktemp, mv, rm, sed and tail (and find and tar without DIST).
+#
 # Environment: FQDN_JOB_AOT_PORT, a loopback port where nothing listens, used as DNS server (UDP)
 # and API server (TCP) address (default 9).
-set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+set -eu
+root=$(cd "$(dirname -- "$0")/.." && pwd)
 
 usage() {
   echo "usage: $0 [--workload render|run] [DIST]" >&2
@@ -56,18 +59,17 @@ if [ $# -eq 1 ]; then
   dist=$(cd "$1" && pwd)
 else
   # shellcheck source=lib/java.sh
-  source "$root/scripts/lib/java.sh"
-  shopt -s nullglob
-  tarballs=("$root"/target/fqdn-job-*-dist.tar.gz)
-  if [ ${#tarballs[@]} -ne 1 ] \
-    || [ -n "$(find "$root/src/main" "$root/src/assembly" "$root/pom.xml" -newer "${tarballs[0]}" -print -quit)" ]; then
+  . "$root/scripts/lib/java.sh"
+  set -- "$root"/target/fqdn-job-*-dist.tar.gz
+  if [ $# -ne 1 ] || [ ! -f "$1" ] \
+    || [ -n "$(find "$root/src/main" "$root/src/assembly" "$root/pom.xml" -newer "$1" -print -quit)" ]; then
     echo "aot-train: packaging (./mvnw package -DskipTests)" >&2
     (cd "$root" && ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package >&2)
-    tarballs=("$root"/target/fqdn-job-*-dist.tar.gz)
+    set -- "$root"/target/fqdn-job-*-dist.tar.gz
   fi
   rm -rf "$root/target/dist"
   mkdir -p "$root/target/dist"
-  tar -xzf "${tarballs[0]}" -C "$root/target/dist"
+  tar -xzf "$1" -C "$root/target/dist"
   dist=$(echo "$root"/target/dist/fqdn-job-*)
 fi
 launcher=$dist/bin/fqdn-job
@@ -94,7 +96,7 @@ case $workload in
     input=$work/training.yaml
     for file in "$root"/kustomize/examples/*.yaml; do
       if grep -q '^apiVersion: fqdn.konsole.is/' "$file"; then
-        printf -- '---\n' >>"$input"
+        echo '---' >>"$input"
         cat "$file" >>"$input"
       fi
     done
@@ -139,7 +141,7 @@ status:
   latestLookupTime: "$now"
   observedGeneration: 1
 YAML
-    args=(render --status -f "$input" --dns-server "127.0.0.1:$port")
+    set -- render --status -f "$input" --dns-server "127.0.0.1:$port"
     expected_exit=0
     expected_text='name: aot-training'
     ;;
@@ -158,7 +160,7 @@ contexts:
     context: {cluster: nowhere, user: training}
 current-context: training
 YAML
-    args=(run --kubeconfig "$work/kubeconfig" --dns-server "127.0.0.1:$port")
+    set -- run --kubeconfig "$work/kubeconfig" --dns-server "127.0.0.1:$port"
     expected_exit=1
     expected_text='run failed: '
     ;;
@@ -172,7 +174,7 @@ status=0
 (
   cd "$dist/lib"
   FQDN_JOB_JAVA_OPTS="${FQDN_JOB_JAVA_OPTS:-} -XX:AOTCacheOutput=fqdn-job.aot.tmp" \
-    "$launcher" "${args[@]}" >"$work/out" 2>"$work/err"
+    "$launcher" "$@" >"$work/out" 2>"$work/err"
 ) || status=$?
 if [ "$status" -ne "$expected_exit" ] || ! grep -q -- "$expected_text" "$work/out" "$work/err"; then
   echo "aot-train: the training run did not go as expected (exit $status, expected $expected_exit):" >&2
