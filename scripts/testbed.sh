@@ -3,11 +3,14 @@
 # kube-controller-manager, kubectl), a real BIND DNS server and a Prometheus Pushgateway, all
 # listening on 127.0.0.1 only.
 #
-# Usage: scripts/testbed.sh up|env|status|down
+# Usage: scripts/testbed.sh up [--node]|env|status|down
 #   up      start whatever is not running yet (a second `up` reuses running processes)
+#           --node: also a Kubernetes node that runs pods and enforces NetworkPolicies
+#           (scripts/lib/testbed-node.sh); needs root, one per machine
 #   env     print `export` lines describing the running bed
 #   status  exit 0 when every process runs and is healthy, 3 when none runs, 1 otherwise
-#   down    stop every process of the bed (SIGTERM, then SIGKILL after a grace period)
+#   down    stop every process of the bed (SIGTERM, then SIGKILL after a grace period); with a
+#           node, also its pods, mounts, iptables chains, ipsets, cgroups and bridge
 #
 # All state (certificates, configuration, data, logs, pid files) lives in one folder:
 # $FQDN_TESTBED_DIR, by default <repo>/target/testbed; each process logs to its logs/ subfolder.
@@ -29,6 +32,8 @@ set +m
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+# shellcheck source=lib/testbed-node.sh
+source "$SCRIPT_DIR/lib/testbed-node.sh"
 DIR="${FQDN_TESTBED_DIR:-$REPO_ROOT/target/testbed}"
 ZONE=bed.test
 SERVICE_CIDR=10.0.0.0/24
@@ -39,8 +44,9 @@ WAIT_SECONDS=${FQDN_TESTBED_WAIT_SECONDS:-180}
 GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 DEMO_ZONES="example.com example.net example.org"
-# Stop order: clients of etcd first, etcd last.
-COMPONENTS=(kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
+# Stop order: the node first, then clients of etcd, etcd last.
+COMPONENTS=("${NODE_COMPONENTS[@]}" kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
+CONTROL_PLANE=(kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
 STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -50,7 +56,7 @@ die() {
 }
 
 usage() {
-  sed -n '5,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '5,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
@@ -65,6 +71,7 @@ set_paths() {
   LOGS="$DIR/logs"
   NAMED_DIR="$DIR/named"
   STATE_FILE="$DIR/bed.env"
+  node_paths
 }
 
 # bed.env records what the running processes were started with, so that `env`, `status` and a
@@ -87,6 +94,15 @@ DNS_STATS_PORT=$DNS_STATS_PORT
 PUSHGATEWAY_PORT=$PUSHGATEWAY_PORT
 PUSHGATEWAY_BIN='$PUSHGATEWAY_BIN'
 DNS_ALT_PORT=$DNS_ALT_PORT
+NODE=$NODE
+KUBELET_PORT=${KUBELET_PORT:-}
+KUBELET_HEALTHZ_PORT=${KUBELET_HEALTHZ_PORT:-}
+PROXY_HEALTHZ_PORT=${PROXY_HEALTHZ_PORT:-}
+PROXY_METRICS_PORT=${PROXY_METRICS_PORT:-}
+SCHEDULER_PORT=${SCHEDULER_PORT:-}
+ROUTER_HEALTH_PORT=${ROUTER_HEALTH_PORT:-}
+KUBE_ROUTER_BIN='${KUBE_ROUTER_BIN:-}'
+NODE_IMAGE='${NODE_IMAGE:-}'
 EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
 }
@@ -95,6 +111,8 @@ binary_of() {
   case $1 in
     named | named-alt) command -v named || echo /usr/sbin/named ;;
     pushgateway) echo "$PUSHGATEWAY_BIN" ;;
+    kube-router) echo "$KUBE_ROUTER_BIN" ;;
+    containerd) command -v containerd || echo /usr/bin/containerd ;;
     *) echo "$BIN_DIR/$1" ;;
   esac
 }
@@ -124,12 +142,12 @@ is_alive() {
 
 # Starts a program in its own session, detached from the caller's terminal and pipes: a JVM that
 # reads this script's output must see end-of-file when the script ends, and a Ctrl-C in the
-# caller's terminal must not reach the bed. fd 9 holds the bed's lock and is not inherited.
+# caller's terminal must not reach the bed. fds 7 and 9 hold the locks and are not inherited.
 launch() {
   local name=$1
   shift
   log "starting $name"
-  setsid "$@" </dev/null >"$LOGS/$name.log" 2>&1 9>&- &
+  setsid "$@" </dev/null >"$LOGS/$name.log" 2>&1 7>&- 9>&- &
   local pid=$!
   echo "$pid" >"$RUN/$name.pid"
   STARTED+=("$name")
@@ -206,6 +224,7 @@ orphans() {
     comm=$(cat "$proc/comm" 2>/dev/null) || continue
     case $comm in
       etcd | kube-apiserver | kube-controller | named | pushgateway) ;;
+      kubelet | kube-proxy | kube-scheduler | kube-router | containerd) ;;
       *) continue ;;
     esac
     cmdline=$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null) || continue
@@ -308,7 +327,7 @@ ensure_pki() {
   issue etcd "/CN=etcd" serverAuth,clientAuth "$loopback"
   issue apiserver-etcd-client "/CN=kube-apiserver-etcd-client" clientAuth
   issue apiserver "/CN=kube-apiserver" serverAuth \
-    "$loopback,IP:$SERVICE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    "$loopback,IP:$NODE_IP,IP:$SERVICE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   issue controller-manager "/CN=system:kube-controller-manager" clientAuth
   issue controller-manager-serving "/CN=kube-controller-manager" serverAuth "$loopback"
   issue admin "/O=system:masters/CN=fqdn-testbed-admin" clientAuth
@@ -328,7 +347,7 @@ kind: Config
 clusters:
 - name: testbed
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_ADDRESS:$API_PORT
     certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
 users:
 - name: $user
@@ -361,7 +380,7 @@ etcd_healthy() {
 
 apiserver_ready() {
   curl_tls --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
-    "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1
+    "https://$API_ADDRESS:$API_PORT/readyz" >/dev/null 2>&1
 }
 
 controller_manager_healthy() {
@@ -412,9 +431,19 @@ start_etcd() {
     --unsafe-no-fsync --log-level=warn
 }
 
+# With a node, the API server listens on the node's address (pods reach it there through the
+# `kubernetes` Service) and reaches the kubelet for `kubectl logs` and `exec`.
 start_apiserver() {
+  local node_flags=()
+  if [ "$NODE" = 1 ]; then
+    node_flags=(--kubelet-preferred-address-types=InternalIP
+      --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI/apiserver-kubelet-client.key"
+      --kubelet-certificate-authority="$PKI/ca.crt"
+      --enable-admission-plugins=NodeRestriction)
+  fi
   launch kube-apiserver "$(binary_of kube-apiserver)" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+    --bind-address="$API_ADDRESS" --advertise-address="$API_ADDRESS" --secure-port="$API_PORT" \
     --etcd-servers="https://127.0.0.1:$ETCD_PORT" --etcd-cafile="$PKI/ca.crt" \
     --etcd-certfile="$PKI/apiserver-etcd-client.crt" --etcd-keyfile="$PKI/apiserver-etcd-client.key" \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -431,7 +460,7 @@ start_apiserver() {
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --allow-privileged=false --profiling=false \
-    --cert-dir="$DIR/apiserver-certs"
+    --cert-dir="$DIR/apiserver-certs" "${node_flags[@]}"
 }
 
 # --use-service-account-credentials: each controller acts as its own ServiceAccount with the
@@ -471,6 +500,12 @@ ensure_bind() {
 
 write_named_files() {
   mkdir -p "$NAMED_DIR"
+  # With a node, pods query named on the node's address (through the kube-dns Service).
+  local NAMED_NODE_LISTEN="" NAMED_NODE_CLIENTS=""
+  if [ "$NODE" = 1 ]; then
+    NAMED_NODE_LISTEN=" $NODE_IP;"
+    NAMED_NODE_CLIENTS=" $POD_CIDR; $NODE_IP;"
+  fi
   rm -f "$NAMED_DIR"/*.jnl
   # How the fixed names fail (clients query 127.0.0.1:DNS_PORT):
   # - timeout.bed.test is delegated to a forward-only zone whose forwarder is this same named.
@@ -489,16 +524,16 @@ options {
     statistics-file "$NAMED_DIR/named.stats";
     memstatistics-file "$NAMED_DIR/named.memstats";
 
-    listen-on port $DNS_PORT { 127.0.0.1; };
+    listen-on port $DNS_PORT { 127.0.0.1;$NAMED_NODE_LISTEN };
     listen-on-v6 { none; };
     // Outgoing queries can only leave from loopback, and only ever go to loopback.
     query-source address 127.0.0.2;
     blackhole { 127.0.0.2; };
 
     recursion yes;
-    allow-recursion { 127.0.0.1; };
-    allow-query { 127.0.0.1; };
-    allow-query-cache { 127.0.0.1; };
+    allow-recursion { 127.0.0.1;$NAMED_NODE_CLIENTS };
+    allow-query { 127.0.0.1;$NAMED_NODE_CLIENTS };
+    allow-query-cache { 127.0.0.1;$NAMED_NODE_CLIENTS };
     allow-transfer { none; };
     notify no;
     dnssec-validation no;
@@ -672,38 +707,69 @@ lock() {
   flock 9
 }
 
+# up [--node]: a bed started with a node keeps it on a later `up` without --node.
 cmd_up() {
-  local started_at=$SECONDS name any_alive=0
+  local started_at=$SECONDS name any_alive=0 want_node=$1
   for tool in openssl curl python3 flock setsid; do
     command -v "$tool" >/dev/null || die "$tool is required but not installed"
   done
   mkdir -p "$RUN" "$LOGS"
   lock
   ensure_bind
-  BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
-  PUSHGATEWAY_BIN=$("$SCRIPT_DIR/lib/pushgateway-binary.sh") || die "could not provide the Pushgateway (scripts/lib/pushgateway-binary.sh)"
-
   for name in "${COMPONENTS[@]}"; do
     if is_alive "$name"; then any_alive=1; fi
   done
-  local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN
-  if [ "$any_alive" = 1 ] && load_state && [ -n "${DNS_ALT_PORT:-}" ]; then
+  # A running node bed serves a plain `up` too.
+  [ "$any_alive" = 1 ] && (load_state && [ "${NODE:-0}" = 1 ]) && want_node=1
+  if [ "$want_node" = 1 ]; then
+    node_preflight
+    node_lock
+  fi
+  local k8s_flags=()
+  [ "$want_node" = 1 ] && k8s_flags=(--node)
+  BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh" "${k8s_flags[@]}") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
+  PUSHGATEWAY_BIN=$("$SCRIPT_DIR/lib/pushgateway-binary.sh") || die "could not provide the Pushgateway (scripts/lib/pushgateway-binary.sh)"
+  KUBE_ROUTER_BIN=""
+  if [ "$want_node" = 1 ]; then
+    KUBE_ROUTER_BIN=$("$SCRIPT_DIR/lib/kube-router-binary.sh") || die "could not provide kube-router (scripts/lib/kube-router-binary.sh)"
+  fi
+
+  local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN saved_router_bin=$KUBE_ROUTER_BIN
+  if [ "$any_alive" = 1 ] && load_state && [ -n "${DNS_ALT_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
     FRESH=0
+    NODE=${NODE:-0}
     BIN_DIR=$saved_bin_dir
     PUSHGATEWAY_BIN=$saved_pushgateway_bin
+    KUBE_ROUTER_BIN=$saved_router_bin
     log "reusing the running bed in $DIR"
   else
     FRESH=1
     stop_orphans
-    [ "$any_alive" = 0 ] || { log "the running bed predates this script; restarting it"; cmd_down_locked; }
+    [ "$any_alive" = 0 ] || { log "the running bed was started differently; restarting it"; cmd_down_locked; }
+    NODE=$want_node
     read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT \
-      DNS_ALT_PORT < <(pick_ports 8)
+      DNS_ALT_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT \
+      SCHEDULER_PORT ROUTER_HEALTH_PORT < <(pick_ports 14)
+    if [ "$NODE" = 1 ]; then
+      # The port real clusters use, so that the job's own NetworkPolicy is tested as shipped.
+      API_PORT=$NODE_API_PORT
+      ! ss -Hltn "sport = :$API_PORT" | grep -q . || die "port $API_PORT is in use; the node's API server needs it"
+      # Long and the most likely to fail, so before anything starts.
+      build_node_images
+    fi
     save_state
   fi
+  API_ADDRESS=127.0.0.1
+  [ "$NODE" = 0 ] || API_ADDRESS=$NODE_IP
 
   ensure_pki
   write_kubeconfig "$DIR/admin.kubeconfig" fqdn-testbed-admin admin
   write_kubeconfig "$DIR/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+  if [ "$NODE" = 1 ]; then
+    # The node's address must exist before the API server and named listen on it.
+    ensure_bridge
+    write_node_files
+  fi
 
   # A failed `up` stops what it started, so that no half-started bed is left behind.
   STARTED=()
@@ -734,6 +800,7 @@ cmd_up() {
   # The service account controller creates `default`; tests rely on it, as on a real cluster.
   wait_for kube-controller-manager "the default ServiceAccount of namespace default" \
     default_service_account_exists
+  [ "$NODE" = 0 ] || node_up
 
   trap - EXIT
   log "ready in $((SECONDS - started_at)) s (state in $DIR)"
@@ -747,7 +814,8 @@ on_up_exit() {
   elif [ "${#STARTED[@]}" -gt 0 ]; then
     log "up failed; stopping what this run started: ${STARTED[*]}"
     local name
-    for name in "${COMPONENTS[@]}"; do
+    [ "${NODE:-0}" = 0 ] || node_down
+    for name in "${CONTROL_PLANE[@]}"; do
       [[ " ${STARTED[*]} " == *" $name "* ]] && stop_components "$name"
     done
   fi
@@ -765,6 +833,8 @@ cmd_down() {
 
 # Stops everything; the caller holds the lock.
 cmd_down_locked() {
+  # The node first: its pods and what they left; kubelet would otherwise restart them.
+  node_down
   # Clients of etcd first, so that they do not log errors about a vanished store.
   stop_components kube-controller-manager kube-apiserver pushgateway named-alt named
   stop_components etcd
@@ -774,10 +844,20 @@ cmd_down_locked() {
 
 # Exit status: 0 all running and healthy, 3 nothing running, 1 partly running or unhealthy.
 cmd_status() {
-  local name alive=0 healthy=0 check
+  local name alive=0 healthy=0 check components=("${CONTROL_PLANE[@]}")
   load_state || { log "not running (no state in $DIR)"; exit 3; }
-  for name in "${COMPONENTS[@]}"; do
+  API_ADDRESS=127.0.0.1
+  if [ "${NODE:-0}" = 1 ]; then
+    API_ADDRESS=$NODE_IP
+    components=("${COMPONENTS[@]}")
+  fi
+  for name in "${components[@]}"; do
     case $name in
+      containerd) check=containerd_ready ;;
+      kubelet) check=node_ready ;;
+      kube-proxy) check=kube_proxy_healthy ;;
+      kube-router) check=kube_router_healthy ;;
+      kube-scheduler) check=scheduler_healthy ;;
       etcd) check=etcd_healthy ;;
       kube-apiserver) check=apiserver_ready ;;
       kube-controller-manager) check=controller_manager_healthy ;;
@@ -798,7 +878,7 @@ cmd_status() {
     fi
   done
   [ "$alive" = 0 ] && exit 3
-  [ "$healthy" = "${#COMPONENTS[@]}" ] || exit 1
+  [ "$healthy" = "${#components[@]}" ] || exit 1
 }
 
 cmd_env() {
@@ -806,11 +886,13 @@ cmd_env() {
   local q="'"
   # Values are single-quoted; the folder is the only free-form part and must not contain quotes.
   [[ $DIR != *"$q"* ]] || die "the state folder path must not contain a single quote: $DIR"
+  local api_address=127.0.0.1
+  [ "${NODE:-0}" = 0 ] || api_address=$NODE_IP
   cat <<EOF
 export FQDN_TESTBED_DIR='$DIR'
 export KUBECONFIG='$DIR/admin.kubeconfig'
 export FQDN_TESTBED_KUBECTL='$BIN_DIR/kubectl'
-export FQDN_TESTBED_API_SERVER='https://127.0.0.1:$API_PORT'
+export FQDN_TESTBED_API_SERVER='https://$api_address:$API_PORT'
 export FQDN_TESTBED_CA='$PKI/ca.crt'
 export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
 export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'
@@ -819,13 +901,24 @@ export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:$PUSHGATEWAY_PORT'
 export FQDN_TESTBED_DNS_ALT='127.0.0.1:$DNS_ALT_PORT'
 export FQDN_TESTBED_SPLIT_ZONE='split.$ZONE.'
 EOF
+  [ "${NODE:-0}" = 1 ] || return 0
+  cat <<EOF
+export FQDN_TESTBED_NODE='$NODE_NAME'
+export FQDN_TESTBED_NODE_IP='$NODE_IP'
+export FQDN_TESTBED_POD_CIDR='$POD_CIDR'
+export FQDN_TESTBED_POD_DNS='$NODE_IP:$DNS_PORT'
+export FQDN_TESTBED_CONTAINERD='$CONTAINERD_SOCK'
+export FQDN_TESTBED_IMAGE='$NODE_IMAGE'
+export FQDN_TESTBED_TOOLS_IMAGE='$TOOLS_IMAGE'
+EOF
 }
 
 main() {
-  [ $# -eq 1 ] || usage
+  [ $# -ge 1 ] || usage
   set_paths
-  case $1 in
-    up) cmd_up ;;
+  case "$*" in
+    up) cmd_up 0 ;;
+    "up --node") cmd_up 1 ;;
     down) cmd_down ;;
     env) cmd_env ;;
     status) cmd_status ;;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Provides etcd, kube-apiserver, kube-controller-manager and kubectl of one pinned Kubernetes
-# version, and prints the folder that holds them.
+# version, and prints the folder that holds them. With --node, also kubelet, kube-proxy and
+# kube-scheduler (the test bed's node), always built from the same Kubernetes modules.
 #
 # Sources, in order:
 #   1. $KUBEBUILDER_ASSETS (an envtest folder), when it holds the binaries;
@@ -18,9 +19,16 @@ ENVTEST_URL="https://github.com/kubernetes-sigs/controller-tools/releases/downlo
 
 log() { printf 'k8s-binaries: %s\n' "$*" >&2; }
 
+CONTROL_PLANE=(etcd kube-apiserver kube-controller-manager kubectl)
+NODE=(kubelet kube-proxy kube-scheduler)
+WANTED=("${CONTROL_PLANE[@]}")
+if [ "${1:-}" = --node ]; then
+  WANTED+=("${NODE[@]}")
+fi
+
 have_all() {
   local dir=$1 b
-  for b in etcd kube-apiserver kube-controller-manager kubectl; do
+  for b in "${WANTED[@]}"; do
     [ -x "$dir/$b" ] || return 1
   done
 }
@@ -78,7 +86,8 @@ build_k8s() {
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
   ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-  for name in kube-apiserver kube-controller-manager kubectl; do
+  for name in "${WANTED[@]}"; do
+    [ "$name" = etcd ] && continue
     [ -x "$BIN_DIR/$name" ] && continue
     log "building $name $K8S_VERSION from Go modules (first time only; many minutes on 2 cores)"
     (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" \
@@ -131,4 +140,4 @@ main() {
   echo "$BIN_DIR"
 }
 
-main "$@"
+main
