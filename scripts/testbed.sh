@@ -756,6 +756,7 @@ cmd_up() {
       ! ss -Hltn "sport = :$API_PORT" | grep -q . || die "port $API_PORT is in use; the node's API server needs it"
       # Long and the most likely to fail, so before anything starts.
       build_node_images
+      node_reset_machine
     fi
     save_state
   fi

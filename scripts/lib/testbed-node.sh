@@ -513,20 +513,29 @@ node_down() {
   stop_components kubelet kube-router kube-proxy kube-scheduler
   remove_node_containers
   stop_components containerd
-  remove_pod_netns
   unmount_under "$NODE_DIR"
-  clean_node_firewall
-  remove_node_cgroups
-  rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
   rm -rf "$NODE_DIR/cni-ipam" "$NODE_DIR/containerd/state" "$NODE_DIR/containerd/tmp"
-  if ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
-    ip link del "$NODE_BRIDGE" 2>/dev/null || true
-  fi
+  node_reset_machine
   if [ -f "$NODE_DIR/ip_forward.saved" ]; then
-    sysctl -qw "net.ipv4.ip_forward=$(cat "$NODE_DIR/ip_forward.saved")" 2>/dev/null || true
+    sysctl -qw "net.ipv4.ip_forward=$(cat "$NODE_DIR/ip_forward.saved")" 2>/dev/null
     rm -f "$NODE_DIR/ip_forward.saved"
   fi
   if [ -f "$NODE_LOCK.owner" ] && [ "$(cat "$NODE_LOCK.owner")" = "$DIR" ]; then
     rm -f "$NODE_LOCK.owner"
   fi
+}
+
+# The machine-wide part of a node: pod network namespaces on the bridge, the KUBE-* chains and
+# ipsets, the pods' cgroups, the CNI cache and the bridge. `down` removes them; a new node removes
+# what a node left when its bed was never taken down (its processes killed with the machine's
+# session, say), so that stale interfaces and rules cannot collide with the new pods.
+node_reset_machine() {
+  local -
+  set +e
+  remove_pod_netns
+  clean_node_firewall
+  remove_node_cgroups
+  rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null
+  ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" 2>/dev/null
+  return 0
 }
