@@ -62,10 +62,11 @@ import org.junit.jupiter.api.io.TempDir;
  * ServiceAccount token: the run must succeed with the ClusterRole's rules, and the same token must
  * be refused everything the job must not do.
  *
- * <p>The base's CronJob is suspended right after the install (the bed has no nodes; its pods would
- * only pile up) and the {@code fqdn-job-system} namespace is deleted after the class. The CRD,
- * ClusterRole and ClusterRoleBinding stay: other classes share the CRD, and the RBAC objects grant
- * nothing to anyone else.
+ * <p>The base's CronJob is suspended right after the install (it names the placeholder image, which
+ * the bed's node cannot pull; {@code NodeInstallIT} runs the real image) and the {@code
+ * fqdn-job-system} namespace is deleted after the class. The CRD, ClusterRole and
+ * ClusterRoleBinding stay: other classes share the CRD, and the RBAC objects grant nothing to
+ * anyone else.
  */
 @ExtendWith(TestBedExtension.class)
 class InstallIT {

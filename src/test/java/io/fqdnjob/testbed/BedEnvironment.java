@@ -7,7 +7,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The addresses and files of a running bed, as printed by {@code scripts/testbed.sh env}. */
+/**
+ * The addresses and files of a running bed, as printed by {@code scripts/testbed.sh env}.
+ *
+ * @param node the node's part, or {@code null} when the bed was started without {@code --node}
+ */
 record BedEnvironment(
     Path repoRoot,
     Path stateDir,
@@ -20,11 +24,15 @@ record BedEnvironment(
     String zoneOrigin,
     String pushgatewayUrl,
     InetSocketAddress dnsAltAddress,
-    String splitZoneOrigin) {
+    String splitZoneOrigin,
+    NodeEnvironment node) {
 
   private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
 
-  /** Parses the {@code export NAME='value'} lines of {@code testbed.sh env}. */
+  /**
+   * Parses the {@code export NAME='value'} lines of {@code testbed.sh env}. The node's lines are
+   * read when {@code FQDN_TESTBED_NODE} is among them; then all of them must be.
+   */
   static BedEnvironment parse(Path repoRoot, String envOutput) {
     Map<String, String> values = new LinkedHashMap<>();
     for (String line : envOutput.split("\n")) {
@@ -48,7 +56,19 @@ record BedEnvironment(
         zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone,
         require(values, "FQDN_TESTBED_PUSHGATEWAY", envOutput),
         address(require(values, "FQDN_TESTBED_DNS_ALT", envOutput)),
-        stripDot(require(values, "FQDN_TESTBED_SPLIT_ZONE", envOutput)));
+        stripDot(require(values, "FQDN_TESTBED_SPLIT_ZONE", envOutput)),
+        values.containsKey("FQDN_TESTBED_NODE") ? node(values, envOutput) : null);
+  }
+
+  private static NodeEnvironment node(Map<String, String> values, String envOutput) {
+    return new NodeEnvironment(
+        require(values, "FQDN_TESTBED_NODE", envOutput),
+        require(values, "FQDN_TESTBED_NODE_IP", envOutput),
+        require(values, "FQDN_TESTBED_POD_CIDR", envOutput),
+        address(require(values, "FQDN_TESTBED_POD_DNS", envOutput)),
+        Path.of(require(values, "FQDN_TESTBED_CONTAINERD", envOutput)),
+        require(values, "FQDN_TESTBED_IMAGE", envOutput),
+        require(values, "FQDN_TESTBED_TOOLS_IMAGE", envOutput));
   }
 
   private static InetSocketAddress address(String hostAndPort) {

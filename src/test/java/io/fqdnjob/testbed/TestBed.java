@@ -18,8 +18,12 @@ import java.util.Map;
 
 /**
  * The test bed as one test class sees it: a real Kubernetes control plane (etcd, kube-apiserver,
- * kube-controller-manager with the garbage collector and service-account controllers) and a real
- * BIND DNS server, all on 127.0.0.1, plus a namespace of the class's own.
+ * kube-controller-manager with the garbage collector and service-account controllers), two real
+ * BIND DNS servers and a Prometheus Pushgateway on this machine, plus a namespace of the class's
+ * own. Without a node everything listens on 127.0.0.1. A bed started with {@code testbed.sh up
+ * --node} (what {@link TestBedExtension} does unless {@code FQDN_TESTBED_NODE=0}) also runs one
+ * real node that runs pods and enforces NetworkPolicies ({@link #node()}); then the API server
+ * listens on the node's address (port 6443) and BIND on the node's address as well as on 127.0.0.1.
  *
  * <p>Obtain it by extending a test class with {@link TestBedExtension} and declaring a {@code
  * TestBed} parameter on a test, lifecycle method or constructor:
@@ -54,6 +58,7 @@ public final class TestBed {
   private final BedProcesses processes;
   private final String namespace;
   private final TestZone zone;
+  private TestNode node;
 
   TestBed(BedProcesses processes, String namespace) {
     this.processes = processes;
@@ -115,12 +120,7 @@ public final class TestBed {
 
   /** Like {@link #kubectl(String...)}, feeding {@code stdin} (may be null) to kubectl. */
   public String kubectlWithInput(String stdin, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(processes.environment().kubectl().toString());
-    command.add("--kubeconfig=" + kubeconfig());
-    command.addAll(List.of(args));
-    Command.Result result =
-        Command.run(command, Map.of("KUBECONFIG", kubeconfig().toString()), stdin, KUBECTL_TIMEOUT);
+    Command.Result result = kubectlResult(stdin, args);
     if (result.exitCode() != 0) {
       throw new TestBedException(
           "kubectl "
@@ -131,6 +131,16 @@ public final class TestBed {
               + result.stderr().strip());
     }
     return result.stdout();
+  }
+
+  /** Runs the bed's kubectl and returns what it left, whatever its exit code. */
+  Command.Result kubectlResult(String stdin, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(processes.environment().kubectl().toString());
+    command.add("--kubeconfig=" + kubeconfig());
+    command.addAll(List.of(args));
+    return Command.run(
+        command, Map.of("KUBECONFIG", kubeconfig().toString()), stdin, KUBECTL_TIMEOUT);
   }
 
   /**
@@ -269,5 +279,25 @@ public final class TestBed {
   /** The DNS test zone, changeable through dynamic updates. */
   public TestZone zone() {
     return zone;
+  }
+
+  /**
+   * The bed's node: pods, NetworkPolicy enforcement and the product image.
+   *
+   * @throws TestBedException when the bed was started without a node; node tests fail then, they
+   *     never skip
+   */
+  public synchronized TestNode node() {
+    if (node == null) {
+      NodeEnvironment environment = processes.environment().node();
+      if (environment == null) {
+        throw new TestBedException(
+            "the bed has no node: run scripts/testbed.sh up --node (as root; it restarts a"
+                + " running bed that has none) and run the tests again. The tests use a running"
+                + " bed as it is, and start one without a node when FQDN_TESTBED_NODE=0");
+      }
+      node = new TestNode(this, environment);
+    }
+    return node;
   }
 }

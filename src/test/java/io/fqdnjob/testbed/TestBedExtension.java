@@ -19,9 +19,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * JUnit 5 extension giving integration tests a {@link TestBed}.
  *
  * <ul>
- *   <li>Once per JVM it runs {@code scripts/testbed.sh up} (reusing a bed that is already running)
- *       and reads the addresses with {@code scripts/testbed.sh env}. After the last test it runs
- *       {@code scripts/testbed.sh down}, but only if this JVM started the bed and {@code
+ *   <li>Once per JVM it runs {@code scripts/testbed.sh up --node} ({@code up} without a node when
+ *       {@code FQDN_TESTBED_NODE=0}), reusing a bed that is already running as it is, and reads the
+ *       addresses with {@code scripts/testbed.sh env}. After the last test it runs {@code
+ *       scripts/testbed.sh down}, but only if this JVM started the bed and {@code
  *       FQDN_TESTBED_KEEP} is not {@code 1}; a bed started by hand is left running for the next
  *       build.
  *   <li>Each test class gets a fresh namespace, created before its first test and deleted after its
