@@ -318,9 +318,7 @@ class OperationIT {
 
       // The same credentials against a port where no API server listens: the run cannot list.
       String kubeconfig = Files.readString(bed.kubeconfig());
-      String dead =
-          kubeconfig.replaceAll(
-              "server: https://127\\.0\\.0\\.1:\\d+", "server: https://127.0.0.1:9");
+      String dead = kubeconfig.replaceAll("server: https://\\S+", "server: https://127.0.0.1:9");
       Path deadConfig = dir.resolve("dead.kubeconfig");
       Files.writeString(deadConfig, dead);
       JobProcess.Result failed =
