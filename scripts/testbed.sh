@@ -258,13 +258,16 @@ stop_orphans() {
 # Ports
 
 # Picks distinct free loopback ports for both TCP and UDP. They come from below Linux's ephemeral
-# range (32768+) so that outgoing connections of other programs do not take them in the meantime.
+# range (32768+) so that outgoing connections of other programs do not take them in the meantime,
+# and from below Kubernetes' NodePort range (30000-32767): the node's NetworkPolicy enforcer lets
+# pods reach any local port in that range, so the bed's DNS server there would escape the policies
+# under test.
 pick_ports() {
   python3 - "$1" <<'EOF'
 import random, socket, sys
 count, held, ports = int(sys.argv[1]), [], []
 while len(ports) < count:
-    port = random.randint(20000, 32000)
+    port = random.randint(20000, 29999)
     if port in ports:
         continue
     socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM),
