@@ -107,6 +107,12 @@ EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
 }
 
+# The API server's address: loopback, or with a node the node's address, where pods reach it.
+set_api_address() {
+  API_ADDRESS=127.0.0.1
+  [ "${NODE:-0}" = 0 ] || API_ADDRESS=$NODE_IP
+}
+
 binary_of() {
   case $1 in
     named | named-alt) command -v named || echo /usr/sbin/named ;;
@@ -763,8 +769,7 @@ cmd_up() {
     fi
     save_state
   fi
-  API_ADDRESS=127.0.0.1
-  [ "$NODE" = 0 ] || API_ADDRESS=$NODE_IP
+  set_api_address
 
   ensure_pki
   write_kubeconfig "$DIR/admin.kubeconfig" fqdn-testbed-admin admin
@@ -850,11 +855,8 @@ cmd_down_locked() {
 cmd_status() {
   local name alive=0 healthy=0 check components=("${CONTROL_PLANE[@]}")
   load_state || { log "not running (no state in $DIR)"; exit 3; }
-  API_ADDRESS=127.0.0.1
-  if [ "${NODE:-0}" = 1 ]; then
-    API_ADDRESS=$NODE_IP
-    components=("${COMPONENTS[@]}")
-  fi
+  set_api_address
+  [ "${NODE:-0}" = 0 ] || components=("${COMPONENTS[@]}")
   for name in "${components[@]}"; do
     case $name in
       containerd) check=containerd_ready ;;
@@ -890,13 +892,12 @@ cmd_env() {
   local q="'"
   # Values are single-quoted; the folder is the only free-form part and must not contain quotes.
   [[ $DIR != *"$q"* ]] || die "the state folder path must not contain a single quote: $DIR"
-  local api_address=127.0.0.1
-  [ "${NODE:-0}" = 0 ] || api_address=$NODE_IP
+  set_api_address
   cat <<EOF
 export FQDN_TESTBED_DIR='$DIR'
 export KUBECONFIG='$DIR/admin.kubeconfig'
 export FQDN_TESTBED_KUBECTL='$BIN_DIR/kubectl'
-export FQDN_TESTBED_API_SERVER='https://$api_address:$API_PORT'
+export FQDN_TESTBED_API_SERVER='https://$API_ADDRESS:$API_PORT'
 export FQDN_TESTBED_CA='$PKI/ca.crt'
 export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
 export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'

@@ -404,11 +404,13 @@ node_lock() {
 
 # Starts the node's processes; the control plane runs already.
 node_up() {
+  # Images go in when containerd starts: a running one has them (its store outlives restarts,
+  # and new images are only built for a bed started afresh, which starts containerd anew).
   if ! is_alive containerd; then
     start_containerd
     wait_for containerd "containerd on $CONTAINERD_SOCK" containerd_ready
+    import_node_images
   fi
-  import_node_images
   is_alive kube-scheduler || start_scheduler
   install_cluster_dns
   is_alive kubelet || start_kubelet
