@@ -80,7 +80,7 @@ final class RenderCommand implements Callable<Integer> {
           out.println("---");
           out.println("# status of fqdn resource " + policy.id());
           JsonObject statusDoc = new JsonObject();
-          statusDoc.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.status(null)));
+          statusDoc.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.appliedStatus()));
           out.print(YamlOutput.toYaml(statusDoc));
         }
       }

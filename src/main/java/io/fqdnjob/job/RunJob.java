@@ -1,6 +1,5 @@
 package io.fqdnjob.job;
 
-import com.google.gson.JsonObject;
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.dns.LookupKey;
 import io.fqdnjob.dns.LookupResult;
@@ -8,6 +7,7 @@ import io.fqdnjob.kube.ApiRetry;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.ListedResource;
+import io.fqdnjob.kube.LiveNetworkPolicy;
 import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
 import io.fqdnjob.model.Condition;
@@ -20,6 +20,7 @@ import io.fqdnjob.policy.AddressFilter;
 import io.fqdnjob.policy.Conditions;
 import io.fqdnjob.policy.DueCheck;
 import io.fqdnjob.policy.ResourcePlan;
+import io.fqdnjob.policy.StatusTimes;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -84,6 +85,7 @@ public final class RunJob {
     final AtomicInteger conflicts = new AtomicInteger();
     final AtomicInteger tooLarge = new AtomicInteger();
     final AtomicInteger abandoned = new AtomicInteger();
+    final AtomicInteger repaired = new AtomicInteger();
     final AtomicInteger networkPolicyWrites = new AtomicInteger();
     final AtomicInteger statusWrites = new AtomicInteger();
     final AtomicReference<Instant> nextDue = new AtomicReference<>();
@@ -116,6 +118,22 @@ public final class RunJob {
     this.progress = progress;
   }
 
+  /** A listed resource this run looks at, with the times of its status checked. */
+  private record Target(ListedResource listed, FqdnNetworkPolicy policy) {
+    ResourceId id() {
+      return policy.id();
+    }
+
+    String uid() {
+      return policy.uid();
+    }
+
+    /** The state a decision about this resource starts from, naming its events. */
+    String basis(LiveNetworkPolicy live) {
+      return listed.resourceVersion() + "/" + (live == null ? "none" : live.resourceVersion());
+    }
+  }
+
   /** Runs once and returns the counts; throws only when the resources cannot be listed. */
   public RunSummary run() throws ApiException, InterruptedException {
     Instant started = clock.instant();
@@ -128,24 +146,41 @@ public final class RunJob {
         listed.add(resource);
       }
     }
-    Map<ResourceId, JsonObject> live = networkPolicies.list(options.scope());
+    Map<ResourceId, LiveNetworkPolicy> live = networkPolicies.list(options.scope());
 
+    // Every time this run writes is the time of its listing: a slow DNS phase must not move the
+    // lookup times, and with them the next due time, later than the schedule.
     Instant now = clock.instant();
     DueCheck dueCheck = new DueCheck(options.dueSlack(), options.force());
-    List<FqdnNetworkPolicy> due = new ArrayList<>();
+    List<Target> due = new ArrayList<>();
+    List<Target> notDue = new ArrayList<>();
     List<ListedResource> invalid = new ArrayList<>();
+    int deleting = 0;
     for (ListedResource resource : listed) {
-      if (resource.problem() != null) {
+      if (resource.deleting()) {
+        deleting++;
+        LOG.info("{}: being deleted, left alone", resource.id());
+      } else if (resource.problem() != null) {
         invalid.add(resource);
-      } else if (dueCheck.isDue(resource.policy(), now)) {
-        due.add(resource.policy());
       } else {
-        counters.dueAt(DueCheck.nextDue(resource.policy()));
+        Target target = new Target(resource, withTrustedTimes(resource.policy(), now));
+        if (dueCheck.isDue(target.policy(), now)) {
+          due.add(target);
+        } else {
+          notDue.add(target);
+          counters.dueAt(DueCheck.nextDue(target.policy()));
+        }
       }
     }
-    LOG.info("{} resources listed, {} due, {} invalid", listed.size(), due.size(), invalid.size());
+    LOG.info(
+        "{} resources listed, {} due, {} invalid, {} being deleted",
+        listed.size(),
+        due.size(),
+        invalid.size(),
+        deleting);
 
-    Map<LookupKey, Duration> wanted = NameLookups.collect(due);
+    Map<LookupKey, Duration> wanted =
+        NameLookups.collect(due.stream().map(Target::policy).toList());
     progress.phase("resolving " + wanted.size() + " names for " + due.size() + " due resources");
     Instant deadline =
         options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
@@ -158,17 +193,19 @@ public final class RunJob {
           wanted.size());
     }
 
-    Instant resolvedAt = clock.instant();
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
     try {
       List<Future<?>> work = new ArrayList<>();
-      for (FqdnNetworkPolicy policy : due) {
-        work.add(api.submit(() -> process(policy, results, live.get(policy.id()), resolvedAt)));
+      for (Target target : due) {
+        work.add(api.submit(() -> process(target, results, live.get(target.id()), now)));
       }
       for (ListedResource resource : invalid) {
-        work.add(api.submit(() -> reportInvalid(resource, resolvedAt)));
+        work.add(api.submit(() -> reportInvalid(resource, now)));
       }
-      progress.phase("writing " + work.size() + " resources");
+      for (Target target : notDue) {
+        work.add(api.submit(() -> repair(target, live.get(target.id()), now)));
+      }
+      progress.phase("writing " + (due.size() + invalid.size()) + " resources");
       int finished = 0;
       for (Future<?> future : work) {
         progress.step(finished++, work.size());
@@ -194,6 +231,8 @@ public final class RunJob {
         counters.tooLarge.get(),
         invalid.size(),
         counters.abandoned.get(),
+        counters.repaired.get(),
+        deleting,
         wanted.size(),
         resolver.queriesSent() - queriesBefore,
         counters.networkPolicyWrites.get(),
@@ -201,6 +240,23 @@ public final class RunJob {
         Duration.between(started, clock.instant()),
         counters.nextDue.get(),
         byReason(results));
+  }
+
+  /**
+   * Returns {@code policy} with the times of its status read through {@link StatusTimes}: a time
+   * too far ahead of this job's clock is dropped, and the resource is then judged without it.
+   */
+  private static FqdnNetworkPolicy withTrustedTimes(FqdnNetworkPolicy policy, Instant now) {
+    FqdnNetworkPolicyStatus trusted = StatusTimes.trusted(policy.status(), now);
+    if (trusted == policy.status()) {
+      return policy;
+    }
+    LOG.warn(
+        "{}: status holds times more than {}s ahead of this job's clock; they are ignored",
+        policy.id(),
+        StatusTimes.TOLERANCE.toSeconds());
+    return new FqdnNetworkPolicy(
+        policy.id(), policy.uid(), policy.generation(), policy.labels(), policy.spec(), trusted);
   }
 
   private static Map<ResolveReason, Integer> byReason(Map<LookupKey, LookupResult> results) {
@@ -212,10 +268,11 @@ public final class RunJob {
   }
 
   private void process(
-      FqdnNetworkPolicy policy,
+      Target target,
       Map<LookupKey, LookupResult> results,
-      JsonObject liveNetworkPolicy,
+      LiveNetworkPolicy liveNetworkPolicy,
       Instant now) {
+    FqdnNetworkPolicy policy = target.policy();
     ResourcePlan plan =
         ResourcePlan.compute(
             policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
@@ -227,21 +284,21 @@ public final class RunJob {
       return;
     }
     ResourceId id = policy.id();
+    String basis = target.basis(liveNetworkPolicy);
     String failure = null;
-    if (liveNetworkPolicy != null
-        && !NetworkPolicyStore.isControlledBy(liveNetworkPolicy, policy.uid())) {
+    String failureReason = null;
+    if (liveNetworkPolicy != null && !liveNetworkPolicy.belongsTo(policy.uid())) {
       counters.conflicts.incrementAndGet();
+      failureReason = "OwnershipConflict";
       failure =
           "NetworkPolicy "
               + id
               + " already exists and is "
-              + NetworkPolicyStore.describeController(liveNetworkPolicy)
+              + liveNetworkPolicy.controller()
               + "; it is left alone. Rename this resource or remove that NetworkPolicy.";
-      if (isNewReadyMessage(policy.status(), failure)) {
-        events.record(id, policy.uid(), EventRecorder.Type.Warning, "OwnershipConflict", failure);
-      }
     } else if (plan.peerCount() > options.maxPeersPerPolicy()) {
       counters.tooLarge.incrementAndGet();
+      failureReason = "PolicyTooLarge";
       failure =
           "the NetworkPolicy would allow "
               + plan.peerCount()
@@ -249,11 +306,7 @@ public final class RunJob {
               + options.maxPeersPerPolicy()
               + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
               + " resource.";
-      if (isNewReadyMessage(policy.status(), failure) && !options.dryRun()) {
-        events.record(id, policy.uid(), EventRecorder.Type.Warning, "PolicyTooLarge", failure);
-      }
-    } else if (liveNetworkPolicy != null
-        && NetworkPolicyStore.matches(liveNetworkPolicy, plan.networkPolicy())) {
+    } else if (liveNetworkPolicy != null && liveNetworkPolicy.matches(plan.networkPolicy())) {
       counters.unchanged.incrementAndGet();
     } else {
       boolean create = liveNetworkPolicy == null;
@@ -275,47 +328,110 @@ public final class RunJob {
           out.println("would " + (create ? "create" : "update") + " networkpolicy " + id);
           out.println(plan.networkPolicy());
         } else {
-          events.record(id, policy.uid(), EventRecorder.Type.Normal, verb, message);
+          events.record(id, policy.uid(), basis, EventRecorder.Type.Normal, verb, message);
         }
       } catch (ApiException e) {
         counters.failed.incrementAndGet();
+        failureReason = "ApplyFailed";
         failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
         LOG.error("{}: {}", id, failure);
-        if (!options.dryRun()) {
-          events.record(id, policy.uid(), EventRecorder.Type.Warning, "ApplyFailed", failure);
-        }
       }
     }
-    if (!options.dryRun()) {
-      plan.expiredAddresses()
-          .forEach((fqdn, addresses) ->
-              events.record(
-                  id,
-                  policy.uid(),
-                  EventRecorder.Type.Warning,
-                  "AddressesExpired",
-                  addresses.size()
-                      + " addresses of "
-                      + fqdn
-                      + " removed: no successful lookup within retryTimeoutSeconds="
-                      + policy.spec().retryTimeoutSeconds()));
+    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), policy.status())));
+    if (failure != null) {
+      // Nothing new is in place: the status keeps describing the policy that is, and the
+      // resource stays due, so the next run tries again.
+      FqdnNetworkPolicyStatus status = plan.notAppliedStatus(failure);
+      if (!status.equals(policy.status())
+          && writeStatus(target, status)
+          && isNewReadyMessage(policy.status(), failure)
+          && !options.dryRun()) {
+        events.record(id, policy.uid(), basis, EventRecorder.Type.Warning, failureReason, failure);
+      }
+      return;
     }
-    if (!options.dryRun()) {
-      for (String fqdn : plan.newlyCappedNames()) {
+    FqdnNetworkPolicyStatus status = plan.appliedStatus();
+    if (!writeStatus(target, status) || options.dryRun()) {
+      return;
+    }
+    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), status)));
+    plan.expiredAddresses()
+        .forEach((fqdn, addresses) ->
+            events.record(
+                id,
+                policy.uid(),
+                basis + "/" + fqdn,
+                EventRecorder.Type.Warning,
+                "AddressesExpired",
+                addresses.size()
+                    + " addresses of "
+                    + fqdn
+                    + " removed: no successful lookup within retryTimeoutSeconds="
+                    + policy.spec().retryTimeoutSeconds()));
+    for (String fqdn : plan.newlyCappedNames()) {
+      events.record(
+          id,
+          policy.uid(),
+          basis + "/" + fqdn,
+          EventRecorder.Type.Warning,
+          "AddressesCapped",
+          fqdn
+              + " has more addresses than maxAddressesPerFQDN="
+              + policy.spec().maxAddressesPerFQDN()
+              + "; the least recently seen are left out (see status.fqdns[].droppedAddressCount)");
+    }
+  }
+
+  /**
+   * Puts back the NetworkPolicy of a resource that is not due, when another writer deleted it or
+   * changed a field this job sets. It is rendered from the status, so no DNS query is needed and
+   * the policy is again what the status says is applied. A policy that matches costs nothing.
+   */
+  private void repair(Target target, LiveNetworkPolicy liveNetworkPolicy, Instant now) {
+    FqdnNetworkPolicy policy = target.policy();
+    if (liveNetworkPolicy != null && !liveNetworkPolicy.belongsTo(policy.uid())) {
+      return; // Not ours; the next due run reports the conflict.
+    }
+    ResourcePlan plan = ResourcePlan.compute(policy, fqdn -> Map.of(), filter, now);
+    if (plan.peerCount() > options.maxPeersPerPolicy()
+        || (liveNetworkPolicy != null && liveNetworkPolicy.matches(plan.networkPolicy()))) {
+      return;
+    }
+    ResourceId id = policy.id();
+    String what =
+        liveNetworkPolicy == null
+            ? "was deleted; created it again"
+            : "was changed by another writer; restored it";
+    try {
+      counters.networkPolicyWrites.incrementAndGet();
+      networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
+      counters.repaired.incrementAndGet();
+      String message =
+          "NetworkPolicy "
+              + id
+              + " "
+              + what
+              + " from status.fqdns"
+              + (plan.deniesAll()
+                  ? " (deny-all egress)"
+                  : " with " + plan.appliedAddressCount() + " addresses");
+      LOG.warn("{}: {}", id, message);
+      if (options.dryRun()) {
+        out.println("would repair networkpolicy " + id);
+        out.println(plan.networkPolicy());
+      } else {
         events.record(
             id,
             policy.uid(),
+            target.basis(liveNetworkPolicy),
             EventRecorder.Type.Warning,
-            "AddressesCapped",
-            fqdn
-                + " has more addresses than maxAddressesPerFQDN="
-                + policy.spec().maxAddressesPerFQDN()
-                + "; the least recently seen are left out (see status.fqdns[].droppedAddressCount)");
+            "PolicyRepaired",
+            message);
       }
+    } catch (ApiException e) {
+      counters.failed.incrementAndGet();
+      LOG.error("{}: could not repair NetworkPolicy: {}", id, ApiRetry.describe(e));
     }
-    FqdnNetworkPolicyStatus status = plan.status(failure);
-    writeStatus(id, status);
-    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), status)));
   }
 
   private void reportInvalid(ListedResource resource, Instant now) {
@@ -338,6 +454,7 @@ public final class RunJob {
     previous.condition(Condition.RESOLVE).ifPresent(conditions::add);
     writeStatus(
         resource.id(),
+        resource.uid(),
         new FqdnNetworkPolicyStatus(
             conditions,
             previous.fqdns(),
@@ -347,20 +464,31 @@ public final class RunJob {
             resource.generation()));
   }
 
-  private void writeStatus(ResourceId id, FqdnNetworkPolicyStatus status) {
+  private boolean writeStatus(Target target, FqdnNetworkPolicyStatus status) {
+    return writeStatus(target.id(), target.uid(), status);
+  }
+
+  /** Writes the status; returns whether it was written (or, in a dry run, accepted). */
+  private boolean writeStatus(ResourceId id, String uid, FqdnNetworkPolicyStatus status) {
     try {
       counters.statusWrites.incrementAndGet();
-      policies.applyStatus(id, status, options.dryRun());
+      policies.applyStatus(id, uid, status, options.dryRun());
       if (options.dryRun()) {
         out.println("would write status of " + id);
       }
+      return true;
     } catch (ApiException e) {
       if (e.getCode() == 404) {
         LOG.info("{}: deleted during the run", id);
-        return;
+        return false;
+      }
+      if (e.getCode() == 409) {
+        LOG.info("{}: deleted and created again during the run; left for the next run", id);
+        return false;
       }
       counters.failed.incrementAndGet();
       LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
+      return false;
     }
   }
 

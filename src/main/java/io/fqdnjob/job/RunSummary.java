@@ -17,6 +17,9 @@ import java.util.Map;
  * @param tooLarge due resources whose NetworkPolicy would exceed the peer limit and was not applied
  * @param invalid resources whose spec cannot be used
  * @param abandoned due resources left untouched because their lookups did not finish
+ * @param repaired resources not due whose NetworkPolicy another writer had deleted or changed, put
+ *     back from their status
+ * @param deleting resources being deleted, left alone
  * @param uniqueNames distinct (name, record type) lookups
  * @param queries DNS messages sent
  * @param networkPolicyWrites NetworkPolicy applies sent
@@ -35,6 +38,8 @@ public record RunSummary(
     int tooLarge,
     int invalid,
     int abandoned,
+    int repaired,
+    int deleting,
     int uniqueNames,
     long queries,
     int networkPolicyWrites,
@@ -56,7 +61,7 @@ public record RunSummary(
   public String toString() {
     return String.format(
         "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d tooLarge=%d invalid=%d"
-            + " abandoned=%d"
+            + " abandoned=%d repaired=%d deleting=%d"
             + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs",
         listed,
         due,
@@ -67,6 +72,8 @@ public record RunSummary(
         tooLarge,
         invalid,
         abandoned,
+        repaired,
+        deleting,
         uniqueNames,
         queries,
         networkPolicyWrites,

@@ -1,5 +1,6 @@
 package io.fqdnjob.kube;
 
+import com.google.common.hash.Hashing;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.ResourceId;
 import io.kubernetes.client.openapi.ApiClient;
@@ -9,11 +10,10 @@ import io.kubernetes.client.openapi.models.CoreV1Event;
 import io.kubernetes.client.openapi.models.V1EventSource;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,20 +43,23 @@ public final class EventRecorder {
   /**
    * Records an event on the resource. A failure to record is logged, not thrown: events are
    * advisory and must not fail a run whose writes succeeded.
+   *
+   * <p>The event's name is derived from the resource's uid, {@code basis} and {@code reason}, so
+   * that two runs that overlap (a run started by hand while the scheduled one runs) and make the
+   * same decision from the same state name the same event: the second create is refused as already
+   * existing, and the change is announced once.
+   *
+   * @param basis the state the decision was made from, e.g. the resourceVersions the run listed
    */
-  public void record(ResourceId id, String uid, Type type, String reason, String message) {
+  public void record(
+      ResourceId id, String uid, String basis, Type type, String reason, String message) {
     OffsetDateTime now = OffsetDateTime.ofInstant(Instant.now(), ZoneOffset.UTC);
     CoreV1Event event =
         new CoreV1Event()
             .metadata(
                 new V1ObjectMeta()
                     .namespace(id.namespace())
-                    .name(
-                        id.name()
-                            + "."
-                            + Long.toHexString(System.currentTimeMillis())
-                            + String.format(
-                                Locale.ROOT, "%04x", ThreadLocalRandom.current().nextInt(0x10000))))
+                    .name(eventName(id, uid, basis, reason)))
             .involvedObject(
                 new V1ObjectReference()
                     .apiVersion(FqdnNetworkPolicy.API_VERSION)
@@ -78,7 +81,23 @@ public final class EventRecorder {
           "create event on " + id,
           () -> api.createNamespacedEvent(id.namespace(), event).execute());
     } catch (ApiException e) {
+      if (e.getCode() == 409) {
+        LOG.debug("event {} on {} was already recorded by another run", reason, id);
+        return;
+      }
       LOG.warn("could not record event {} on {}: {}", reason, id, ApiRetry.describe(e));
     }
+  }
+
+  /** Returns the event's name: the resource's name and a hash of what the event is about. */
+  static String eventName(ResourceId id, String uid, String basis, String reason) {
+    String hash =
+        Hashing.sha256()
+            .hashString(uid + "\n" + basis + "\n" + reason, StandardCharsets.UTF_8)
+            .toString()
+            .substring(0, 16);
+    // A name is at most 253 characters; the suffix must survive.
+    String prefix = id.name().length() > 236 ? id.name().substring(0, 236) : id.name();
+    return prefix + "." + hash;
   }
 }

@@ -112,21 +112,33 @@ public final class FqdnPolicyStore {
     ResourceId id = new ResourceId(string(metadata, "namespace"), string(metadata, "name"));
     String uid = string(metadata, "uid");
     long generation = metadata.has("generation") ? metadata.get("generation").getAsLong() : 0;
+    String resourceVersion = string(metadata, "resourceVersion");
+    boolean deleting = string(metadata, "deletionTimestamp") != null;
     try {
       // The parsed form is all a valid resource needs; its JSON tree is left to the collector.
       return new ListedResource(
-          id, uid, generation, null, FqdnNetworkPolicyCodec.fromJson(item), null);
+          id,
+          uid,
+          generation,
+          null,
+          FqdnNetworkPolicyCodec.fromJson(item),
+          null,
+          resourceVersion,
+          deleting);
     } catch (InvalidResourceException e) {
-      return new ListedResource(id, uid, generation, item, null, e);
+      return new ListedResource(id, uid, generation, item, null, e, resourceVersion, deleting);
     }
   }
 
   /**
    * Server-side applies {@code status} to the status subresource, with force.
    *
+   * @param uid the uid of the resource the status was computed for, sent as a precondition: when
+   *     the resource was deleted and created again under the same name during the run, the API
+   *     server refuses the write with 409 Conflict instead of giving the new object the old status
    * @param dryRun when true the API server validates the write but does not persist it
    */
-  public void applyStatus(ResourceId id, FqdnNetworkPolicyStatus status, boolean dryRun)
+  public void applyStatus(ResourceId id, String uid, FqdnNetworkPolicyStatus status, boolean dryRun)
       throws ApiException {
     JsonObject body = new JsonObject();
     body.addProperty("apiVersion", FqdnNetworkPolicy.API_VERSION);
@@ -134,6 +146,9 @@ public final class FqdnPolicyStore {
     JsonObject metadata = new JsonObject();
     metadata.addProperty("name", id.name());
     metadata.addProperty("namespace", id.namespace());
+    if (uid != null) {
+      metadata.addProperty("uid", uid);
+    }
     body.add("metadata", metadata);
     body.add("status", FqdnNetworkPolicyCodec.statusToJson(status));
     String json = body.toString();

@@ -47,6 +47,8 @@ public final class RunMetrics {
     resources.labelValues("too_large").set(summary.tooLarge());
     resources.labelValues("invalid").set(summary.invalid());
     resources.labelValues("abandoned").set(summary.abandoned());
+    resources.labelValues("repaired").set(summary.repaired());
+    resources.labelValues("deleting").set(summary.deleting());
     Gauge lookups =
         Gauge.builder()
             .name("fqdn_job_lookups")

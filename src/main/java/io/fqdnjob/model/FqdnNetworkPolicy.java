@@ -9,7 +9,7 @@ import java.util.Map;
  * @param uid the object's uid, used for the controller owner reference; may be {@code null} for a
  *     resource read from a file
  * @param generation {@code metadata.generation}; 0 when unknown
- * @param labels {@code metadata.labels}, copied onto the generated NetworkPolicy
+ * @param labels {@code metadata.labels}; they are not copied onto the generated NetworkPolicy
  */
 public record FqdnNetworkPolicy(
     ResourceId id,

@@ -1,5 +1,6 @@
 package io.fqdnjob.policy;
 
+import io.fqdnjob.model.Condition;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicySpec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
@@ -12,10 +13,12 @@ import java.util.Objects;
  * Decides whether a resource needs a lookup in this run.
  *
  * <p>A resource is due when it was never looked up, when its spec changed since the last run
- * ({@code metadata.generation} differs from {@code status.observedGeneration}), or when its TTL has
- * passed. The slack lets a schedule with the same period as the TTL (a CronJob every minute, a 60 s
- * TTL) find the resource due although the previous run started a little later than a whole period
- * ago.
+ * ({@code metadata.generation} differs from {@code status.observedGeneration}), when the last run
+ * could not apply its NetworkPolicy (Ready is False with reason {@value Conditions#FAILED}: the
+ * status then still describes the policy that is in place, not the failed one), or when its TTL has
+ * passed. Times in the status are read through {@link StatusTimes#trusted} by the caller. The slack
+ * lets a schedule with the same period as the TTL (a CronJob every minute, a 60 s TTL) find the
+ * resource due although the previous run started a little later than a whole period ago.
  */
 public final class DueCheck {
   private final Duration slack;
@@ -37,6 +40,12 @@ public final class DueCheck {
     }
     if (status.observedGeneration() == null || status.observedGeneration() != policy.generation()) {
       return "spec changed (generation " + policy.generation() + ")";
+    }
+    if (status
+        .condition(Condition.READY)
+        .filter(c -> !c.isTrue() && Conditions.FAILED.equals(c.reason()))
+        .isPresent()) {
+      return "the last run could not apply its NetworkPolicy";
     }
     if (!nextDue(policy).isAfter(now.plus(slack))) {
       return "TTL passed";

@@ -5,9 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -45,10 +43,11 @@ public final class NetworkPolicyRenderer {
     JsonObject metadata = new JsonObject();
     metadata.addProperty("name", policy.id().name());
     metadata.addProperty("namespace", policy.id().namespace());
+    // The resource's own labels are not copied: labels are how kubectl's applysets and
+    // `apply --prune -l`, Argo CD and Flux recognise the objects of a set of manifests, and a
+    // generated policy carrying them would be pruned or claimed as part of the user's set.
     JsonObject labels = new JsonObject();
-    Map<String, String> sorted = new TreeMap<>(policy.labels());
-    sorted.put(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
-    sorted.forEach(labels::addProperty);
+    labels.addProperty(MANAGED_BY_LABEL, MANAGED_BY_VALUE);
     metadata.add("labels", labels);
     if (policy.uid() != null) {
       JsonArray owners = new JsonArray();

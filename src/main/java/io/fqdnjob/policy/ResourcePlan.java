@@ -23,7 +23,8 @@ import java.util.function.Function;
 /**
  * What one run decided for one resource: the new status of each name, the NetworkPolicy to apply
  * and the events to report. Computing it is pure; applying it is the caller's business, and the
- * Ready condition follows from how the apply went ({@link #status}).
+ * status to write follows from how the apply went ({@link #appliedStatus}, {@link
+ * #notAppliedStatus}).
  *
  * @param names the status of each distinct name of the spec, in spec order
  * @param networkPolicy the apply body of the generated NetworkPolicy
@@ -152,18 +153,12 @@ public record ResourcePlan(
         newlyCapped);
   }
 
-  /**
-   * Returns the status to write.
-   *
-   * @param failure why the NetworkPolicy could not be applied, or {@code null} when it was
-   */
-  public FqdnNetworkPolicyStatus status(String failure) {
+  /** Returns the status to write once the NetworkPolicy is applied. */
+  public FqdnNetworkPolicyStatus appliedStatus() {
     FqdnNetworkPolicyStatus previous = resource.status();
     long generation = resource.generation();
     Condition ready;
-    if (failure != null) {
-      ready = Conditions.ready(false, Conditions.FAILED, failure, previous, generation, now);
-    } else if (deniesAll()) {
+    if (deniesAll()) {
       ready =
           Conditions.ready(
               true,
@@ -187,6 +182,30 @@ public record ResourcePlan(
     Condition resolve = Conditions.resolve(namesToJudge(), previous, generation, now);
     return new FqdnNetworkPolicyStatus(
         List.of(ready, resolve), names, appliedAddressCount, totalAddressesCount, now, generation);
+  }
+
+  /**
+   * Returns the status to write when the NetworkPolicy was not applied: only the Ready condition
+   * changes, to False with {@code failure}. Names, addresses, counts, {@code latestLookupTime} and
+   * {@code observedGeneration} stay as they were, so that the status keeps describing the policy in
+   * place and the resource is due again on the next run.
+   */
+  public FqdnNetworkPolicyStatus notAppliedStatus(String failure) {
+    FqdnNetworkPolicyStatus previous = resource.status();
+    Condition ready =
+        Conditions.ready(false, Conditions.FAILED, failure, previous, resource.generation(), now);
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(ready);
+    previous.conditions().stream()
+        .filter(c -> !c.type().equals(Condition.READY))
+        .forEach(conditions::add);
+    return new FqdnNetworkPolicyStatus(
+        conditions,
+        previous.fqdns(),
+        previous.appliedAddressCount(),
+        previous.totalAddressesCount(),
+        previous.latestLookupTime(),
+        previous.observedGeneration());
   }
 
   /**

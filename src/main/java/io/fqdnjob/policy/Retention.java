@@ -102,12 +102,14 @@ public final class Retention {
     }
     boolean anySuccess =
         asked.stream().anyMatch(f -> lookups.get(f).reason() == ResolveReason.SUCCESS);
+    boolean anyTransient = asked.stream().anyMatch(f -> lookups.get(f).reason().isTransient());
     Optional<NameLookup> worst =
         asked.stream()
             .map(lookups::get)
             .filter(l -> l.reason() != ResolveReason.SUCCESS)
-            // A family with no records is normal when the other family answered.
-            .filter(l -> !(anySuccess && l.reason() == ResolveReason.NODATA))
+            // A family with no records is normal when the other family answered, and says
+            // nothing about a family whose lookup failed: reporting it would hide that failure.
+            .filter(l -> !((anySuccess || anyTransient) && l.reason() == ResolveReason.NODATA))
             .min(Comparator.comparing(NameLookup::reason));
     ResolveReason reason = worst.map(NameLookup::reason).orElse(ResolveReason.SUCCESS);
 

@@ -121,7 +121,7 @@ class ResourcePlanTest {
   void readyStatusCarriesCountsGenerationAndLookupTime() throws Exception {
     typicalAnswers();
 
-    FqdnNetworkPolicyStatus status = plan(input()).status(null);
+    FqdnNetworkPolicyStatus status = plan(input()).appliedStatus();
 
     assertEquals(3, status.appliedAddressCount());
     assertEquals(5, status.totalAddressesCount());
@@ -151,7 +151,7 @@ class ResourcePlanTest {
     fail("flaky.example.com", ResolveReason.NODATA);
 
     ResourcePlan plan = plan(input());
-    FqdnNetworkPolicyStatus status = plan.status(null);
+    FqdnNetworkPolicyStatus status = plan.appliedStatus();
 
     assertTrue(plan.deniesAll());
     assertEquals(
@@ -172,12 +172,38 @@ class ResourcePlanTest {
 
     Condition ready =
         plan(input())
-            .status("networkpolicies is forbidden")
+            .notAppliedStatus("networkpolicies is forbidden")
             .condition(Condition.READY)
             .orElseThrow();
 
     assertEquals(
         new Condition("Ready", "False", "Failed", "networkpolicies is forbidden", T0, 7L), ready);
+  }
+
+  @Test
+  void aStatusNotAppliedKeepsDescribingThePolicyInPlace() throws Exception {
+    typicalAnswers();
+    FqdnNetworkPolicyStatus applied = plan(input()).appliedStatus();
+    FqdnNetworkPolicy next =
+        new FqdnNetworkPolicy(
+            input().id(), input().uid(), 8, input().labels(), input().spec(), applied);
+    answer("flaky.example.com", "192.0.2.99");
+
+    FqdnNetworkPolicyStatus refused =
+        ResourcePlan.compute(
+                next, name -> answers.getOrDefault(name, Map.of()), FILTER, T0.plusSeconds(600))
+            .notAppliedStatus("admission webhook denied the request");
+
+    assertEquals(applied.fqdns(), refused.fqdns());
+    assertEquals(applied.appliedAddressCount(), refused.appliedAddressCount());
+    assertEquals(applied.totalAddressesCount(), refused.totalAddressesCount());
+    assertEquals(T0, refused.latestLookupTime());
+    assertEquals(7L, refused.observedGeneration());
+    assertEquals(applied.condition(Condition.RESOLVE), refused.condition(Condition.RESOLVE));
+    Condition ready = refused.condition(Condition.READY).orElseThrow();
+    assertEquals("False", ready.status());
+    assertEquals("admission webhook denied the request", ready.message());
+    assertEquals(8L, ready.observedGeneration());
   }
 
   @Test
@@ -189,7 +215,8 @@ class ResourcePlanTest {
 
     assertEquals(List.of("93.184.215.14/32", "198.51.100.77/32"), peers(plan.networkPolicy(), 1));
     assertEquals(Map.of(), plan.expiredAddresses());
-    assertEquals("TIMEOUT", plan.status(null).condition(Condition.RESOLVE).orElseThrow().reason());
+    assertEquals(
+        "TIMEOUT", plan.appliedStatus().condition(Condition.RESOLVE).orElseThrow().reason());
   }
 
   @Test
@@ -228,7 +255,7 @@ class ResourcePlanTest {
     answers.remove("internal.example.com");
 
     ResourcePlan plan = plan(input());
-    Condition resolve = plan.status(null).condition(Condition.RESOLVE).orElseThrow();
+    Condition resolve = plan.appliedStatus().condition(Condition.RESOLVE).orElseThrow();
 
     assertEquals(List.of("internal.example.com"), plan.unfinishedNames());
     assertEquals("False", resolve.status());
@@ -280,7 +307,7 @@ class ResourcePlanTest {
   void nextRunReadsBackWhatThisRunWrote() throws Exception {
     typicalAnswers();
     FqdnNetworkPolicy first = input();
-    FqdnNetworkPolicyStatus written = plan(first).status(null);
+    FqdnNetworkPolicyStatus written = plan(first).appliedStatus();
     JsonObject json = Fixtures.yaml(DIR + "plan-input.yaml");
     json.add("status", FqdnNetworkPolicyCodec.statusToJson(written));
     FqdnNetworkPolicy second = FqdnNetworkPolicyCodec.fromJson(json);
@@ -296,7 +323,7 @@ class ResourcePlanTest {
     assertEquals(T0, again.names().get(0).lastSuccessfulTime());
     assertEquals(
         Instant.parse("2026-02-01T00:00:00Z"),
-        again.status(null).condition(Condition.READY).orElseThrow().lastTransitionTime(),
+        again.appliedStatus().condition(Condition.READY).orElseThrow().lastTransitionTime(),
         "Ready has been True since before the first run");
   }
 
@@ -473,7 +500,7 @@ class ResourcePlanTest {
     JsonObject spec = json.getAsJsonObject("spec");
     spec.addProperty("seenAddressRetentionSeconds", resource.spec().seenAddressRetentionSeconds());
     spec.addProperty("maxAddressesPerFQDN", resource.spec().maxAddressesPerFQDN());
-    json.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.status(null)));
+    json.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.appliedStatus()));
     return FqdnNetworkPolicyCodec.fromJson(json);
   }
 
