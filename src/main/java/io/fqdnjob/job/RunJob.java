@@ -124,10 +124,6 @@ public final class RunJob {
       return policy.id();
     }
 
-    String uid() {
-      return policy.uid();
-    }
-
     /** The state a decision about this resource starts from, naming its events. */
     String basis(LiveNetworkPolicy live) {
       return listed.resourceVersion() + "/" + (live == null ? "none" : live.resourceVersion());
@@ -195,6 +191,7 @@ public final class RunJob {
 
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
     try {
+      progress.phase("writing " + (due.size() + invalid.size()) + " resources");
       List<Future<?>> work = new ArrayList<>();
       for (Target target : due) {
         work.add(api.submit(() -> process(target, results, live.get(target.id()), now)));
@@ -205,7 +202,6 @@ public final class RunJob {
       for (Target target : notDue) {
         work.add(api.submit(() -> repair(target, live.get(target.id()), now)));
       }
-      progress.phase("writing " + (due.size() + invalid.size()) + " resources");
       int finished = 0;
       for (Future<?> future : work) {
         progress.step(finished++, work.size());
@@ -454,7 +450,7 @@ public final class RunJob {
     previous.condition(Condition.RESOLVE).ifPresent(conditions::add);
     writeStatus(
         resource.id(),
-        resource.uid(),
+        resource.resourceVersion(),
         new FqdnNetworkPolicyStatus(
             conditions,
             previous.fqdns(),
@@ -465,14 +461,15 @@ public final class RunJob {
   }
 
   private boolean writeStatus(Target target, FqdnNetworkPolicyStatus status) {
-    return writeStatus(target.id(), target.uid(), status);
+    return writeStatus(target.id(), target.listed().resourceVersion(), status);
   }
 
   /** Writes the status; returns whether it was written (or, in a dry run, accepted). */
-  private boolean writeStatus(ResourceId id, String uid, FqdnNetworkPolicyStatus status) {
+  private boolean writeStatus(
+      ResourceId id, String resourceVersion, FqdnNetworkPolicyStatus status) {
     try {
       counters.statusWrites.incrementAndGet();
-      policies.applyStatus(id, uid, status, options.dryRun());
+      policies.applyStatus(id, resourceVersion, status, options.dryRun());
       if (options.dryRun()) {
         out.println("would write status of " + id);
       }
@@ -483,7 +480,10 @@ public final class RunJob {
         return false;
       }
       if (e.getCode() == 409) {
-        LOG.info("{}: deleted and created again during the run; left for the next run", id);
+        LOG.info(
+            "{}: changed since it was listed (edited, replaced, or written by another run);"
+                + " its status is left for the next run",
+            id);
         return false;
       }
       counters.failed.incrementAndGet();

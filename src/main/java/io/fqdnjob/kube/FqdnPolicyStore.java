@@ -133,12 +133,15 @@ public final class FqdnPolicyStore {
   /**
    * Server-side applies {@code status} to the status subresource, with force.
    *
-   * @param uid the uid of the resource the status was computed for, sent as a precondition: when
-   *     the resource was deleted and created again under the same name during the run, the API
-   *     server refuses the write with 409 Conflict instead of giving the new object the old status
+   * @param resourceVersion the resourceVersion the status was computed from, sent as a precondition
+   *     (or {@code null} for none): when the resource changed since, or was deleted and created
+   *     again under the same name, or another run wrote it, the API server refuses the write with
+   *     409 Conflict instead of storing a status computed from a state that is gone. A uid in the
+   *     body would not do: the status subresource ignores metadata.
    * @param dryRun when true the API server validates the write but does not persist it
    */
-  public void applyStatus(ResourceId id, String uid, FqdnNetworkPolicyStatus status, boolean dryRun)
+  public void applyStatus(
+      ResourceId id, String resourceVersion, FqdnNetworkPolicyStatus status, boolean dryRun)
       throws ApiException {
     JsonObject body = new JsonObject();
     body.addProperty("apiVersion", FqdnNetworkPolicy.API_VERSION);
@@ -146,8 +149,8 @@ public final class FqdnPolicyStore {
     JsonObject metadata = new JsonObject();
     metadata.addProperty("name", id.name());
     metadata.addProperty("namespace", id.namespace());
-    if (uid != null) {
-      metadata.addProperty("uid", uid);
+    if (resourceVersion != null) {
+      metadata.addProperty("resourceVersion", resourceVersion);
     }
     body.add("metadata", metadata);
     body.add("status", FqdnNetworkPolicyCodec.statusToJson(status));

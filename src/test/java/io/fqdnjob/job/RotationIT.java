@@ -9,6 +9,7 @@ import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -93,10 +94,12 @@ class RotationIT {
   void limitEvictsTheLeastRecentlySeenFirstAndWarnsOnce() throws Exception {
     String name = bed.zone().uniqueName("capped");
     create("capped", "seenAddressRetentionSeconds: 3600\nmaxAddressesPerFQDN: 6\n", name);
+    InProcessRun run = new InProcessRun(bed, InProcessRun.TestClock.atNow());
+    run.force = true;
     for (int step = 0; step < 3; step++) {
       bed.zone().setA(name, slice(step).toArray(String[]::new));
-      run("capped");
-      Thread.sleep(1_100); // status times are whole seconds; each answer must be newer
+      run.policies("capped");
+      run.clock.advance(Duration.ofSeconds(10)); // each answer is newer than the last
     }
     // Step 0 saw 1-4, step 1 saw 5-8 (1-4 older: 1 and 2 kept), step 2 saw 9-12 (5-8 older).
     assertEquals(
@@ -152,15 +155,16 @@ class RotationIT {
     try {
       create(ns, "follows", "followRecordTTL: true\n", name);
       create(ns, "ignores", "", name);
-      JobProcess.Result first = job.run("--namespace", ns, "--due-slack", "0s");
-      assertTrue(first.stderr().contains("due=2"), first.toString());
+      InProcessRun run = new InProcessRun(bed, InProcessRun.TestClock.atNow());
+      assertEquals(2, run.namespace(ns).due());
       assertEquals(6, fqdn(ns, "follows", name).get("recordTTLSeconds").getAsInt());
 
-      JobProcess.Result early = job.run("--namespace", ns, "--due-slack", "0s");
-      assertTrue(early.stderr().contains("due=0"), early.toString());
-      Thread.sleep(6_500);
-      JobProcess.Result later = job.run("--namespace", ns, "--due-slack", "0s");
-      assertTrue(later.stderr().contains("listed=2 due=1"), "only the follower: " + later);
+      run.clock.advance(Duration.ofSeconds(5));
+      assertEquals(0, run.namespace(ns).due(), "5 s later, within the record TTL");
+      run.clock.advance(Duration.ofSeconds(1));
+      RunSummary later = run.namespace(ns);
+      assertEquals(2, later.listed());
+      assertEquals(1, later.due(), "only the follower: " + later);
     } finally {
       bed.kubectl("delete", "namespace", ns, "--wait=false");
     }

@@ -43,8 +43,8 @@ class RunCorrectnessIT {
     create("stamp", "ttlSeconds: 60\n", name);
     InProcessRun run = newRun();
     Instant listed = run.clock.instant();
-    // The DNS phase takes 40 s: the clock moves when the writing phase starts.
-    run.progress = onWriting(() -> run.clock.advance(Duration.ofSeconds(40)));
+    // The DNS phase takes 40 s.
+    run.progress = onPhase("resolving", () -> run.clock.advance(Duration.ofSeconds(40)));
 
     run.policies("stamp");
 
@@ -225,10 +225,12 @@ class RunCorrectnessIT {
     String oldUid = uid("replaced");
     InProcessRun run = newRun();
     run.progress =
-        onWriting(() -> {
-          bed.kubectl("delete", "fqdn", "replaced", "-n", bed.namespace());
-          create("replaced", "", name);
-        });
+        onPhase(
+            "writing",
+            () -> {
+              bed.kubectl("delete", "fqdn", "replaced", "-n", bed.namespace());
+              create("replaced", "", name);
+            });
 
     RunSummary replaced = run.policies("replaced");
 
@@ -350,13 +352,15 @@ class RunCorrectnessIT {
     // The run started by hand lists and writes while the scheduled one is between its list and
     // its writes: both decide from the same state.
     scheduled.progress =
-        onWriting(() -> {
-          try {
-            byHand.policies("overlap");
-          } catch (Exception e) {
-            throw new AssertionError(e);
-          }
-        });
+        onPhase(
+            "writing",
+            () -> {
+              try {
+                byHand.policies("overlap");
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
 
     RunSummary summary = scheduled.policies("overlap");
 
@@ -369,14 +373,17 @@ class RunCorrectnessIT {
 
   // --- helpers
 
-  /** A progress listener that runs {@code action} once, when the writing phase starts. */
-  private static Progress onWriting(Runnable action) {
+  /**
+   * A progress listener that runs {@code action} once, when the phase whose description starts with
+   * {@code phase} begins: "resolving" (after the list), "writing" (before any write).
+   */
+  private static Progress onPhase(String phase, Runnable action) {
     return new Progress() {
       private boolean done;
 
       @Override
       public void phase(String description) {
-        if (description.startsWith("writing") && !done) {
+        if (description.startsWith(phase) && !done) {
           done = true;
           action.run();
         }

@@ -101,21 +101,22 @@ class RunJobIT {
         "podSelector: {}\nttlSeconds: 15\nresolveTimeoutSeconds: 2\negress:\n- toFQDNS: [%s]\n"
             .formatted(name),
         null);
-    assertRunOk("--policy", id("ttl"), "--due-slack", "0s");
+    InProcessRun run = new InProcessRun(bed, InProcessRun.TestClock.atNow());
+    run.policies("ttl");
     String resourceVersion = resourceVersion("fqdn", "ttl");
     String policyVersion = resourceVersion("networkpolicy", "ttl");
 
     bed.zone().setA(name, "198.51.100.2");
-    JobProcess.Result early = assertRunOk("--policy", id("ttl"), "--due-slack", "0s");
-    assertTrue(early.stderr().contains("due=0"), early.toString());
+    run.clock.advance(Duration.ofSeconds(14));
+    RunSummary early = run.policies("ttl");
+    assertEquals(0, early.due(), early.toString());
+    assertEquals(0, early.queries(), early.toString());
     assertEquals(resourceVersion, resourceVersion("fqdn", "ttl"), "not due: no status write");
     assertEquals(
         policyVersion, resourceVersion("networkpolicy", "ttl"), "not due: no policy write");
 
-    // Past the TTL. 15 s, because the early run must come within the TTL of the first run's
-    // lookup, and two JVM starts on a busy machine (the bed's node beside them) took over 5 s.
-    Thread.sleep(15_500);
-    assertRunOk("--policy", id("ttl"), "--due-slack", "0s");
+    run.clock.advance(Duration.ofSeconds(1));
+    assertEquals(1, run.policies("ttl").due(), "due when the TTL has passed");
     assertEquals(List.of("198.51.100.2/32"), allPeers("ttl"));
     assertTrue(events("ttl").contains("Updated"));
   }

@@ -58,8 +58,7 @@ class RawCallsTest {
   void statusIsServerSideAppliedToTheStatusSubresource() throws Exception {
     FqdnPolicyStore store =
         new FqdnPolicyStore(answering(200, "{\"kind\":\"NetworkPolicy\"}"), ApiRetry.standard());
-    store.applyStatus(
-        new ResourceId("team-a", "web"), "uid-1", FqdnNetworkPolicyStatus.EMPTY, false);
+    store.applyStatus(new ResourceId("team-a", "web"), "41", FqdnNetworkPolicyStatus.EMPTY, false);
 
     Request request = sent.get(0).request();
     assertEquals("PATCH", request.method());
@@ -75,7 +74,7 @@ class RawCallsTest {
     assertEquals("fqdn.konsole.is/v1alpha1", body.get("apiVersion").getAsString());
     assertEquals("web", body.getAsJsonObject("metadata").get("name").getAsString());
     assertEquals("team-a", body.getAsJsonObject("metadata").get("namespace").getAsString());
-    assertEquals("uid-1", body.getAsJsonObject("metadata").get("uid").getAsString());
+    assertEquals("41", body.getAsJsonObject("metadata").get("resourceVersion").getAsString());
     assertEquals(1, sent.size());
   }
 
