@@ -184,7 +184,8 @@ public final class DnsResolver implements AutoCloseable {
 
   /**
    * Creates a resolver whose built-in {@link SimpleResolver}s send through {@code network} instead
-   * of dnsjava's own sockets; for tests of the UDP and TCP handling.
+   * of real sockets ({@link MatchingUdpClient} for UDP, dnsjava's client for TCP); for tests of the
+   * UDP and TCP handling.
    */
   DnsResolver(Config config, IoClientFactory network) {
     this.config = Objects.requireNonNull(config, "config");
