@@ -4,11 +4,13 @@ import io.fqdnjob.kube.ConfigurationException;
 
 /** Sets up logging before the first logger is created (slf4j-simple reads its settings once). */
 final class Logging {
+  private static final String SIMPLE = "org.slf4j.simpleLogger.";
+
   private Logging() {}
 
   static void configure(boolean verbose) {
     if (verbose) {
-      System.setProperty("org.slf4j.simpleLogger.log.io.fqdnjob", "debug");
+      System.setProperty(SIMPLE + "log.io.fqdnjob", "debug");
     }
   }
 
@@ -17,9 +19,16 @@ final class Logging {
     switch (format) {
       case "text" -> {}
       case "json" -> {
-        // slf4j-simple writes each record as text and flushes once per record; the stream turns
-        // each flushed record into one JSON line.
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", JsonLogStream.TIME_FORMAT);
+        // slf4j-simple writes each event as one line "LEVEL logger - message", then the stack
+        // trace, then flushes; the stream turns that into one JSON line and adds time and thread
+        // itself (a thread name in the text could not be told from the message).
+        System.setProperty(SIMPLE + "showDateTime", "false");
+        System.setProperty(SIMPLE + "showThreadName", "false");
+        System.setProperty(SIMPLE + "showThreadId", "false");
+        System.setProperty(SIMPLE + "levelInBrackets", "false");
+        System.setProperty(SIMPLE + "warnLevelString", "WARN");
+        System.setProperty(SIMPLE + "showShortLogName", "false");
+        System.setProperty(SIMPLE + "showLogName", "true");
         System.setErr(new JsonLogStream(System.err));
       }
       default ->

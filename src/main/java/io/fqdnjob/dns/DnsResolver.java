@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.SimpleResolver;
-import org.xbill.DNS.io.DefaultIoClientFactory;
 import org.xbill.DNS.io.IoClientFactory;
 
 /**
@@ -41,7 +40,9 @@ import org.xbill.DNS.io.IoClientFactory;
  * <p>Every name is absolute: no search list is applied, whatever {@code ndots} says in {@code
  * /etc/resolv.conf}. Each query is built here and sent with dnsjava's {@link SimpleResolver} to one
  * server: over UDP first, and again over TCP when the UDP answer is truncated. CNAME chains are
- * followed, also across queries, up to {@link Config#maxCnameHops()} hops.
+ * followed, also across queries, up to {@link Config#maxCnameHops()} hops. A UDP datagram whose
+ * message ID or question is not the query's is dropped and the answer still awaited (see {@link
+ * MatchingUdpClient}), so that a forged datagram cannot fail a lookup.
  *
  * <p>Servers are tried in order; a server that does not answer in time, answers with an error code
  * (SERVFAIL, REFUSED, ...), cannot be reached or sends an unusable answer is skipped for the next
@@ -178,12 +179,13 @@ public final class DnsResolver implements AutoCloseable {
 
   /** Creates a resolver; {@link #close()} it to stop its threads. */
   public DnsResolver(Config config) {
-    this(config, new DefaultIoClientFactory());
+    this(config, MatchingUdpClient.network());
   }
 
   /**
    * Creates a resolver whose built-in {@link SimpleResolver}s send through {@code network} instead
-   * of dnsjava's own sockets; for tests of the UDP and TCP handling.
+   * of real sockets ({@link MatchingUdpClient} for UDP, dnsjava's client for TCP); for tests of the
+   * UDP and TCP handling.
    */
   DnsResolver(Config config, IoClientFactory network) {
     this.config = Objects.requireNonNull(config, "config");

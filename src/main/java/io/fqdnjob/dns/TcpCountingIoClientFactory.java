@@ -6,8 +6,8 @@ import org.xbill.DNS.io.TcpIoClient;
 import org.xbill.DNS.io.UdpIoClient;
 
 /**
- * dnsjava's network clients (its own sockets unless tests say otherwise), with every TCP message
- * counted.
+ * The network clients of the resolver's {@link org.xbill.DNS.SimpleResolver}s (real sockets unless
+ * tests say otherwise), with every TCP message counted.
  *
  * <p>The resolver never asks for TCP, so each TCP message is a retry that {@link
  * org.xbill.DNS.SimpleResolver} makes after a truncated UDP answer; the resolver cannot see those

@@ -1,6 +1,7 @@
 package io.fqdnjob.policy;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.net.InetAddresses;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * {@code 0.0.0.0/8} and the IPv6 metadata endpoint {@code fd00:ec2::254}. They are always removed.
  * Private ranges (RFC 1918, {@code fc00::/7}) are removed only when the resource asks for it. Extra
  * ranges come from {@code --deny-cidr}. IPv6 addresses that carry an IPv4 address (IPv4-mapped,
- * NAT64, 6to4, IPv4-compatible) are judged by that IPv4 address as well.
+ * NAT64, 6to4, Teredo, IPv4-compatible) are judged by that IPv4 address as well.
  */
 public final class AddressFilter {
   static final List<Cidr> ALWAYS_BLOCKED =
@@ -40,8 +41,6 @@ public final class AddressFilter {
           Cidr.parse("fc00::/7"));
 
   private static final Cidr NAT64 = Cidr.parse("64:ff9b::/96");
-  private static final Cidr SIX_TO_FOUR = Cidr.parse("2002::/16");
-  private static final Cidr IPV4_COMPATIBLE = Cidr.parse("::/96");
 
   private final List<Cidr> denied;
 
@@ -66,8 +65,8 @@ public final class AddressFilter {
     if (own.isPresent()) {
       return own;
     }
-    // An IPv6 address that embeds an IPv4 one (NAT64, 6to4, IPv4-compatible) reaches that IPv4
-    // address through a translator or tunnel, so it is judged by that address too.
+    // An IPv6 address that embeds an IPv4 one (NAT64, 6to4, Teredo, IPv4-compatible) reaches that
+    // IPv4 address through a translator or tunnel, so it is judged by that address too.
     Optional<InetAddress> embedded = embeddedIpv4(judged);
     if (embedded.isPresent()) {
       Optional<String> carried = rejectionOf(embedded.get(), embedded.get(), blockPrivate);
@@ -101,19 +100,22 @@ public final class AddressFilter {
   }
 
   /**
-   * Returns the IPv4 address embedded in a NAT64 ({@code 64:ff9b::/96}), 6to4 ({@code 2002::/16})
-   * or IPv4-compatible ({@code ::/96}) IPv6 address.
+   * Returns the IPv4 address an IPv6 address carries to a translator or tunnel: NAT64 ({@code
+   * 64:ff9b::/96}); or, read by Guava's {@link InetAddresses#getEmbeddedIPv4ClientAddress}, the
+   * client address of an IPv4-compatible ({@code ::a.b.c.d}, except {@code ::} and {@code ::1}),
+   * 6to4 ({@code 2002::/16}) or Teredo ({@code 2001:0::/32}, where the client address is stored
+   * with its bits flipped) address. ISATAP addresses are not read, as Guava leaves them out.
    */
   static Optional<InetAddress> embeddedIpv4(InetAddress address) {
-    if (!(address instanceof Inet6Address)) {
+    if (!(address instanceof Inet6Address ipv6)) {
       return Optional.empty();
     }
-    byte[] b = address.getAddress();
-    if (NAT64.contains(address) || IPV4_COMPATIBLE.contains(address)) {
-      return Optional.of(Cidr.byAddress(Arrays.copyOfRange(b, 12, 16)));
+    if (NAT64.contains(ipv6)) {
+      // Guava knows no NAT64: the well-known prefix (RFC 6052) ends with the IPv4 address.
+      return Optional.of(Cidr.byAddress(Arrays.copyOfRange(ipv6.getAddress(), 12, 16)));
     }
-    if (SIX_TO_FOUR.contains(address)) {
-      return Optional.of(Cidr.byAddress(Arrays.copyOfRange(b, 2, 6)));
+    if (InetAddresses.hasEmbeddedIPv4ClientAddress(ipv6)) {
+      return Optional.of(InetAddresses.getEmbeddedIPv4ClientAddress(ipv6));
     }
     return Optional.empty();
   }

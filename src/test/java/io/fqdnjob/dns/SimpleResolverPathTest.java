@@ -144,23 +144,6 @@ class SimpleResolverPathTest {
   }
 
   @Test
-  void answerWithAnotherIdIsOtherError() throws Exception {
-    network.udp =
-        query -> {
-          Message answer = FakeDnsServer.response(query, Rcode.NOERROR, manyRecords(1));
-          answer.getHeader().setID((query.getHeader().getID() + 1) & 0xffff);
-          return wire(answer);
-        };
-
-    Failure failure = assertInstanceOf(Failure.class, resolve(BIG_A));
-
-    assertEquals(ResolveReason.OTHER_ERROR, failure.reason());
-    assertTrue(
-        failure.message().startsWith("unusable answer from 127.0.0.1:5353 for big.example.com (A)"),
-        failure.message());
-  }
-
-  @Test
   void portUnreachableIsTemporary() throws Exception {
     network.udp = query -> CompletableFuture.failedFuture(new PortUnreachableException());
 

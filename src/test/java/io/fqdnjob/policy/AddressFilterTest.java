@@ -60,6 +60,12 @@ class AddressFilterTest {
         "64:ff9b::7f00:1", // NAT64 of 127.0.0.1
         "2002:a9fe:a9fe::1", // 6to4 of 169.254.169.254
         "::a9fe:a9fe", // IPv4-compatible 169.254.169.254
+        "2002:7f00:1::1", // 6to4 of 127.0.0.1
+        "::7f00:1", // IPv4-compatible 127.0.0.1
+        // Teredo (2001:0::/32): server 65.54.227.120, then flags, port, and the client's IPv4
+        // address with every bit flipped.
+        "2001:0:4136:e378:8000:63bf:5601:5601", // Teredo client 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo client 127.0.0.1
       })
   void ipv6FormThatCarriesASpecialIpv4AddressIsRemoved(String address) {
     Optional<String> rejection = filter.rejection(ip(address), false);
@@ -71,6 +77,44 @@ class AddressFilterTest {
   void nat64FormOfAPrivateAddressFollowsBlockPrivate() {
     assertTrue(filter.rejection(ip("64:ff9b::a01:203"), true).isPresent());
     assertEquals(Optional.empty(), filter.rejection(ip("64:ff9b::a01:203"), false));
+  }
+
+  @Test
+  void teredoFormOfAPrivateClientFollowsBlockPrivate() {
+    // Client 10.1.0.1, bits flipped.
+    String teredo = "2001:0:4136:e378:8000:63bf:f5fe:fffe";
+    assertEquals(
+        Optional.of("private range 10.0.0.0/8 (carried in 2001:0:4136:e378:8000:63bf:f5fe:fffe)"),
+        filter.rejection(ip(teredo), true));
+    assertEquals(Optional.empty(), filter.rejection(ip(teredo), false));
+  }
+
+  @Test
+  void teredoFormOfAMetadataClientNamesTheRangeAndTheCarrier() {
+    assertEquals(
+        Optional.of(
+            "always blocked range 169.254.0.0/16 (carried in 2001:0:4136:e378:8000:63bf:5601:5601)"),
+        filter.rejection(ip("2001:0:4136:e378:8000:63bf:5601:5601"), false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo client 192.0.2.45
+        "2002:cb00:7105::1", // 6to4 of 203.0.113.5
+        "::cb00:7105", // IPv4-compatible 203.0.113.5
+      })
+  void ipv6FormThatCarriesAPublicIpv4AddressIsAllowed(String address) {
+    assertEquals(Optional.empty(), filter.rejection(ip(address), true));
+  }
+
+  @Test
+  void deniedRangeAppliesToTheClientOfATeredoAddress() {
+    AddressFilter denying = new AddressFilter(List.of(Cidr.parse("192.0.2.0/24")));
+
+    assertEquals(
+        Optional.of("denied range 192.0.2.0/24 (carried in 2001:0:4136:e378:8000:63bf:3fff:fdd2)"),
+        denying.rejection(ip("2001:0:4136:e378:8000:63bf:3fff:fdd2"), false));
   }
 
   @Test
