@@ -72,7 +72,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--policy",
       paramLabel = "NS/NAME",
-      description = "Only this resource (repeatable). Combine with --force in an incident.")
+      description =
+          "Only this resource (repeatable); not with --namespace or --selector. Combine with"
+              + " --force in an incident.")
   List<String> policies = new ArrayList<>();
 
   @Option(
@@ -440,6 +442,14 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Scope scope() throws ConfigurationException {
+    if (!policies.isEmpty() && (!namespaces.isEmpty() || selector != null)) {
+      // Each --policy names its namespace already; silently dropping the others would run over
+      // other resources than the user meant.
+      throw new ConfigurationException(
+          "--policy cannot be combined with "
+              + (namespaces.isEmpty() ? "--selector" : "--namespace")
+              + ": --policy NS/NAME names each resource with its namespace");
+    }
     TreeSet<ResourceId> ids = new TreeSet<>();
     for (String policy : policies) {
       try {

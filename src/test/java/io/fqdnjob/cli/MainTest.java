@@ -49,6 +49,16 @@ class MainTest {
   }
 
   @Test
+  void policyWithNamespaceOrSelectorIsAUsageError() {
+    assertEquals(2, execute("run", "--policy", "a/x", "--namespace", "b"));
+    assertTrue(
+        err.toString().contains("--policy cannot be combined with --namespace"), err.toString());
+    assertEquals(2, execute("run", "--policy", "a/x", "-l", "team=a"));
+    assertTrue(
+        err.toString().contains("--policy cannot be combined with --selector"), err.toString());
+  }
+
+  @Test
   void versionAndHelpExitZero() {
     assertEquals(0, execute("--version"));
     assertEquals(0, execute("--help"));

@@ -220,8 +220,7 @@ class EnforcementIT {
 
   /** One run of the packaged job for this resource; the record may have changed, so forced. */
   private static void run(String resource) {
-    JobProcess.Result result =
-        job.run("--namespace", ns, "--policy", ns + "/" + resource, "--force");
+    JobProcess.Result result = job.run("--policy", ns + "/" + resource, "--force");
     assertEquals(0, result.exitCode(), result.toString());
   }
 

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import io.fqdnjob.model.Condition;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicySpec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
@@ -41,6 +42,24 @@ class DueCheckTest {
 
     assertEquals("never looked up", NO_SLACK.dueReason(fresh, T0));
     assertEquals(Instant.EPOCH, DueCheck.nextDue(fresh));
+  }
+
+  @Test
+  void aResourceWhosePolicyWasNotAppliedIsDueWithinItsTtl() {
+    FqdnNetworkPolicyStatus refused =
+        new FqdnNetworkPolicyStatus(
+            List.of(new Condition("Ready", "False", "Failed", "denied by a webhook", T0, 3L)),
+            List.of(),
+            0,
+            0,
+            T0,
+            3L);
+    FqdnNetworkPolicy policy =
+        policy(3, spec(NetworkType.IPV4, 60, 3600, rule("a.example.com")), refused);
+
+    assertEquals(
+        "the last run could not apply its NetworkPolicy",
+        NO_SLACK.dueReason(policy, T0.plusSeconds(1)));
   }
 
   @Test

@@ -324,6 +324,25 @@ class RetentionTest {
   }
 
   @Test
+  void aTimeoutIsNotHiddenByNoDataOfTheOtherFamily() {
+    FqdnStatus dualStack = fqdn(NAME, T0, ResolveReason.SUCCESS, "198.51.100.1/32");
+
+    Retention.Outcome outcome =
+        Retention.next(
+            NAME,
+            dualStack,
+            BOTH,
+            Map.of(
+                AddressFamily.IPV4, failed(ResolveReason.TIMEOUT),
+                AddressFamily.IPV6, failed(ResolveReason.NODATA)),
+            HOUR,
+            T0.plusSeconds(60));
+
+    assertEquals(ResolveReason.TIMEOUT, outcome.status().resolveReason());
+    assertEquals(List.of("198.51.100.1/32"), outcome.status().addresses(), "kept in the window");
+  }
+
+  @Test
   void onlyTheFailingFamilyExpiresAfterTheRetryWindow() {
     FqdnStatus dualStack =
         fqdn(NAME, T0, ResolveReason.SUCCESS, "198.51.100.1/32", "2001:db8::1/128");
