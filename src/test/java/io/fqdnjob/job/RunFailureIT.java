@@ -40,7 +40,7 @@ class RunFailureIT {
     bed.installCrd();
     job = new JobProcess(bed);
     // A real admission rule of the API server, so the refusal is the server's own: any
-    // NetworkPolicy labelled refuse=yes in this class's namespace is denied.
+    // NetworkPolicy whose name starts with "refused" in this class's namespace is denied.
     bed.kubectlApply(
         """
         apiVersion: admissionregistration.k8s.io/v1
@@ -55,8 +55,8 @@ class RunFailureIT {
               operations: [CREATE, UPDATE]
               resources: [networkpolicies]
           validations:
-          - expression: "!has(object.metadata.labels) || !('refuse' in object.metadata.labels)"
-            message: NetworkPolicies labelled refuse are not allowed here
+          - expression: "!object.metadata.name.startsWith('refused')"
+            message: NetworkPolicies named refused* are not allowed here
         ---
         apiVersion: admissionregistration.k8s.io/v1
         kind: ValidatingAdmissionPolicyBinding
@@ -84,7 +84,7 @@ class RunFailureIT {
   void refusedApplyFailsThatResourceOnlyAndExitsOne() throws Exception {
     String name = bed.zone().uniqueName("refused");
     bed.zone().setA(name, "198.51.100.110");
-    create("refused", "refuse: \"yes\"", name);
+    create("refused", null, name);
     create("accepted", null, name);
     awaitAdmissionPolicy();
 
@@ -96,7 +96,7 @@ class RunFailureIT {
     JsonObject ready = condition(get("fqdn", "refused"), "Ready");
     assertEquals("False", ready.get("status").getAsString());
     assertTrue(
-        ready.get("message").getAsString().contains("labelled refuse are not allowed"),
+        ready.get("message").getAsString().contains("named refused* are not allowed"),
         ready.toString());
     assertTrue(events("refused").contains("ApplyFailed"));
     assertEquals("True", condition(get("fqdn", "accepted"), "Ready").get("status").getAsString());
@@ -160,7 +160,7 @@ class RunFailureIT {
         """
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
-        metadata: {name: probe, labels: {refuse: "yes"}}
+        metadata: {name: refused-probe}
         spec: {podSelector: {}}
         """;
     while (Instant.now().isBefore(limit)) {
