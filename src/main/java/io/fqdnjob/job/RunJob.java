@@ -389,28 +389,27 @@ public final class RunJob {
       return; // Not ours; the next due run reports the conflict.
     }
     ResourcePlan plan = ResourcePlan.compute(policy, fqdn -> Map.of(), filter, now);
-    if (plan.peerCount() > options.maxPeersPerPolicy()
-        || (liveNetworkPolicy != null && liveNetworkPolicy.matches(plan.networkPolicy()))) {
+    String difference =
+        liveNetworkPolicy == null
+            ? "it was deleted"
+            : liveNetworkPolicy.difference(plan.networkPolicy());
+    if (difference == null || plan.peerCount() > options.maxPeersPerPolicy()) {
       return;
     }
     ResourceId id = policy.id();
-    String what =
-        liveNetworkPolicy == null
-            ? "was deleted; created it again"
-            : "was changed by another writer; restored it";
     try {
       counters.networkPolicyWrites.incrementAndGet();
       networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
       counters.repaired.incrementAndGet();
       String message =
-          "NetworkPolicy "
+          "Restored NetworkPolicy "
               + id
-              + " "
-              + what
               + " from status.fqdns"
               + (plan.deniesAll()
                   ? " (deny-all egress)"
-                  : " with " + plan.appliedAddressCount() + " addresses");
+                  : " (" + plan.appliedAddressCount() + " addresses)")
+              + ": "
+              + difference;
       LOG.warn("{}: {}", id, message);
       if (options.dryRun()) {
         out.println("would repair networkpolicy " + id);
@@ -420,7 +419,10 @@ public final class RunJob {
             id,
             policy.uid(),
             target.basis(liveNetworkPolicy),
-            EventRecorder.Type.Warning,
+            // Which pods may go where changed: that is worth a warning; a label is not.
+            liveNetworkPolicy == null || !liveNetworkPolicy.specMatches(plan.networkPolicy())
+                ? EventRecorder.Type.Warning
+                : EventRecorder.Type.Normal,
             "PolicyRepaired",
             message);
       }

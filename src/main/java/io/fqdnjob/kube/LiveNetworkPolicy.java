@@ -116,19 +116,40 @@ public record LiveNetworkPolicy(
    * reference is there, and the spec is the same. What other writers added is not looked at.
    */
   public boolean matches(JsonObject rendered) {
+    return difference(rendered) == null;
+  }
+
+  /**
+   * Returns what applying {@code rendered} would change, in a few words for a person (the first
+   * difference found, the spec first), or {@code null} when it {@link #matches}.
+   */
+  public String difference(JsonObject rendered) {
+    if (!specMatches(rendered)) {
+      return "its spec was changed";
+    }
     JsonObject metadata = rendered.getAsJsonObject("metadata");
+    if (!owners.containsAll(owners(metadata))) {
+      return "its owner reference was changed";
+    }
     Map<String, String> wanted = labels(metadata);
     for (Map.Entry<String, String> label : wanted.entrySet()) {
       if (!Objects.equals(labels.get(label.getKey()), label.getValue())) {
-        return false;
+        return "its label " + label.getKey() + " was changed";
       }
     }
-    if (ownedLabels != null && !wanted.keySet().containsAll(ownedLabels)) {
-      return false; // An apply drops the labels the job set before and renders no more.
+    if (ownedLabels != null) {
+      for (String key : ownedLabels) {
+        if (!wanted.containsKey(key)) {
+          // An apply drops a label the job set before and renders no more.
+          return "it has label " + key + ", which fqdn-job set earlier and sets no more";
+        }
+      }
     }
-    if (!owners.containsAll(owners(metadata))) {
-      return false;
-    }
+    return null;
+  }
+
+  /** Returns whether the spec is the one of {@code rendered}, as the API server stores it. */
+  public boolean specMatches(JsonObject rendered) {
     return spec.equals(canonical(rendered.get("spec")));
   }
 

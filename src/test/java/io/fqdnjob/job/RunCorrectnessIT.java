@@ -123,6 +123,55 @@ class RunCorrectnessIT {
   }
 
   @Test
+  void aLabelAnEarlierVersionCopiedIsRemovedOnceWithoutAWarning() throws Exception {
+    String name = bed.zone().uniqueName("upgrade");
+    bed.zone().setA(name, "198.51.100.22");
+    create("upgrade", "", name);
+    InProcessRun run = newRun();
+    run.policies("upgrade");
+    // What an earlier version applied: the resource's labels copied, under the same manager.
+    JsonObject live = get("networkpolicy", "upgrade");
+    JsonObject body = new JsonObject();
+    body.addProperty("apiVersion", "networking.k8s.io/v1");
+    body.addProperty("kind", "NetworkPolicy");
+    JsonObject metadata = new JsonObject();
+    metadata.addProperty("name", "upgrade");
+    metadata.addProperty("namespace", bed.namespace());
+    JsonObject labels = live.getAsJsonObject("metadata").getAsJsonObject("labels").deepCopy();
+    labels.addProperty("team", "payments");
+    metadata.add("labels", labels);
+    metadata.add("ownerReferences", live.getAsJsonObject("metadata").get("ownerReferences"));
+    body.add("metadata", metadata);
+    body.add("spec", live.get("spec"));
+    bed.kubectlWithInput(
+        body.toString(),
+        "apply",
+        "--server-side",
+        "--field-manager=fqdn-job",
+        "--force-conflicts",
+        "-f",
+        "-");
+
+    RunSummary upgraded = run.policies("upgrade");
+
+    assertEquals(1, upgraded.repaired(), upgraded.toString());
+    JsonObject after = get("networkpolicy", "upgrade").getAsJsonObject("metadata");
+    assertFalse(after.getAsJsonObject("labels").has("team"), after.toString());
+    assertEquals(0, run.policies("upgrade").networkPolicyWrites(), "settled");
+    String types =
+        bed.kubectl(
+            "get",
+            "events",
+            "-n",
+            bed.namespace(),
+            "--field-selector",
+            "involvedObject.name=upgrade,reason=PolicyRepaired",
+            "-o",
+            "jsonpath={range .items[*]}{.type} {end}");
+    assertEquals("Normal ", types, "a label is no warning");
+  }
+
+  @Test
   void anEmptyMatchLabelsSettlesAfterOneWrite() throws Exception {
     String name = bed.zone().uniqueName("emptysel");
     bed.zone().setA(name, "198.51.100.13");

@@ -119,6 +119,10 @@ class LiveNetworkPolicyTest {
             managedFields("app.kubernetes.io/managed-by", "team"));
     assertEquals(Set.of("app.kubernetes.io/managed-by", "team"), live.ownedLabels());
     assertFalse(live.matches(rendered(SPEC)));
+    assertEquals(
+        "it has label team, which fqdn-job set earlier and sets no more",
+        live.difference(rendered(SPEC)));
+    assertTrue(live.specMatches(rendered(SPEC)));
   }
 
   @Test
