@@ -191,7 +191,12 @@ public final class RunJob {
 
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
     try {
-      progress.phase("writing " + (due.size() + invalid.size()) + " resources");
+      progress.phase(
+          "writing "
+              + (due.size() + invalid.size())
+              + " resources, checking the policies of "
+              + notDue.size()
+              + " more");
       List<Future<?>> work = new ArrayList<>();
       for (Target target : due) {
         work.add(api.submit(() -> process(target, results, live.get(target.id()), now)));
