@@ -230,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     DnsOptions.parseServers(dns.servers);
 
-    ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
+    ApiClient client = KubeClients.create(kubeconfig, apiTimeout);
     ApiRetry retry = ApiRetry.standard();
     Runner runner =
         new Runner(

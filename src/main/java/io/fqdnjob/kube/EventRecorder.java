@@ -36,13 +36,16 @@ public final class EventRecorder {
 
   public EventRecorder(ApiClient client, ApiRetry retry, String instance) {
     this.api = new CoreV1Api(client);
-    this.retry = retry;
+    // Best effort: one attempt, bounded by the call timeout and the run's deadline. A retried
+    // event would hold a writer thread that the next resource's writes need.
+    this.retry = retry.single();
     this.instance = instance;
   }
 
   /**
    * Records an event on the resource. A failure to record is logged, not thrown: events are
-   * advisory and must not fail a run whose writes succeeded.
+   * advisory and must not fail a run whose writes succeeded. One attempt, no retry; none once the
+   * run's deadline has passed.
    */
   public void record(ResourceId id, String uid, Type type, String reason, String message) {
     OffsetDateTime now = OffsetDateTime.ofInstant(Instant.now(), ZoneOffset.UTC);
@@ -76,7 +79,12 @@ public final class EventRecorder {
     try {
       retry.call(
           "create event on " + id,
-          () -> api.createNamespacedEvent(id.namespace(), event).execute());
+          () ->
+              RawCalls.execute(
+                  retry.deadline(),
+                  api.createNamespacedEvent(id.namespace(), event).buildCall(null)));
+    } catch (DeadlineExceededException e) {
+      LOG.debug("event {} on {} not recorded: {}", reason, id, e.getMessage());
     } catch (ApiException e) {
       LOG.warn("could not record event {} on {}: {}", reason, id, ApiRetry.describe(e));
     }

@@ -88,6 +88,7 @@ public final class FqdnPolicyStore {
           "get " + id,
           () ->
               RawCalls.execute(
+                  retry.deadline(),
                   api.getNamespacedCustomObject(
                           FqdnNetworkPolicy.GROUP,
                           FqdnNetworkPolicy.VERSION,
@@ -140,7 +141,7 @@ public final class FqdnPolicyStore {
     retry.call(
         "apply status of " + id,
         () -> {
-          RawCalls.apply(client, statusCall(id, json, dryRun), json);
+          RawCalls.apply(client, retry.deadline(), statusCall(id, json, dryRun), json);
           return null;
         });
   }

@@ -86,6 +86,7 @@ public final class NetworkPolicyStore {
           "get networkpolicy " + id,
           () ->
               RawCalls.execute(
+                  retry.deadline(),
                   api.readNamespacedNetworkPolicy(id.name(), id.namespace()).buildCall(null)));
     } catch (ApiException e) {
       if (e.getCode() == 404) {
@@ -103,6 +104,7 @@ public final class NetworkPolicyStore {
         () -> {
           RawCalls.apply(
               client,
+              retry.deadline(),
               api.patchNamespacedNetworkPolicy(id.name(), id.namespace(), new V1Patch(json))
                   .fieldManager(FqdnPolicyStore.FIELD_MANAGER)
                   .force(true)
