@@ -22,8 +22,9 @@ import picocli.CommandLine.Command;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:the run completed (DNS failures are reported in status, not here)",
-      "1:some resources could not be written after retries",
-      "2:usage or configuration error"
+      "1:some resources could not be written after retries, or none could be listed",
+      "2:usage or configuration error",
+      "3:run cut short by --deadline; resources not written are left for the next run"
     })
 public final class Main implements Runnable {
   /** Exit code of a usage or configuration error. */

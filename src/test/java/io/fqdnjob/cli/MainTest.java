@@ -54,4 +54,19 @@ class MainTest {
     assertEquals(0, execute("--help"));
     assertEquals(0, execute("render", "--help"));
   }
+
+  @Test
+  void deadlineBelowOneSecondIsAUsageError() {
+    assertEquals(2, execute("run", "--deadline", "500ms"));
+    assertTrue(err.toString().contains("--deadline must be at least 1s"), err.toString());
+  }
+
+  @Test
+  void helpListsEveryExitCode() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    assertEquals(0, cli.execute("--help"));
+    assertTrue(out.toString().contains("3   run cut short by --deadline"), out.toString());
+  }
 }
