@@ -144,7 +144,8 @@ class NamespacedInstallIT {
             .getAsJsonObject("spec")
             .getAsJsonObject("template")
             .getAsJsonObject("spec");
-    assertEquals(List.of("run", "--namespace", "$(POD_NAMESPACE)"), args(podSpec));
+    assertEquals(
+        List.of("run", "--deadline", "40s", "--namespace", "$(POD_NAMESPACE)"), args(podSpec));
   }
 
   @Test
@@ -154,7 +155,8 @@ class NamespacedInstallIT {
       JsonObject pod = InstallSupport.podFromCronJob(bed, ns, jobName);
       JsonObject container = container(pod.getAsJsonObject("spec"));
       assertEquals(
-          List.of("run", "--namespace", "$(POD_NAMESPACE)"), args(pod.getAsJsonObject("spec")));
+          List.of("run", "--deadline", "40s", "--namespace", "$(POD_NAMESPACE)"),
+          args(pod.getAsJsonObject("spec")));
       String env = container.get("env").toString();
       assertTrue(
           env.contains(
