@@ -446,6 +446,11 @@ start_etcd() {
 
 # With a node, the API server listens on the node's address (pods reach it there through the
 # `kubernetes` Service) and reaches the kubelet for `kubectl logs` and `exec`.
+# ListFromCacheSnapshot off: the pages after the first of a list then come from etcd, as on API
+# servers before 1.34, so that compacting etcd between two pages expires the continue token (410)
+# and tests can check that the job starts such a list over. With it on, the watch cache serves
+# the next pages from its own snapshot, which an etcd compaction made outside the API server's own
+# compactor does not expire.
 start_apiserver() {
   local node_flags=()
   if [ "$NODE" = 1 ]; then
@@ -473,6 +478,7 @@ start_apiserver() {
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --allow-privileged=false --profiling=false \
+    --feature-gates=ListFromCacheSnapshot=false \
     --cert-dir="$DIR/apiserver-certs" "${node_flags[@]}"
 }
 
