@@ -26,11 +26,18 @@ public final class FqdnPolicyStore {
   private final ApiClient client;
   private final CustomObjectsApi api;
   private final ApiRetry retry;
+  private final int pageSize;
 
   public FqdnPolicyStore(ApiClient client, ApiRetry retry) {
+    this(client, retry, PAGE_SIZE);
+  }
+
+  /** For tests that need several pages without creating hundreds of resources. */
+  FqdnPolicyStore(ApiClient client, ApiRetry retry, int pageSize) {
     this.client = client;
     this.api = new CustomObjectsApi(client);
     this.retry = retry;
+    this.pageSize = pageSize;
   }
 
   /** Returns the resources in scope, sorted by namespace and name. */
@@ -54,7 +61,7 @@ public final class FqdnPolicyStore {
                           FqdnNetworkPolicy.VERSION,
                           FqdnNetworkPolicy.PLURAL)
                       .labelSelector(scope.labelSelector())
-                      .limit(PAGE_SIZE)
+                      .limit(pageSize)
                       ._continue(cont)
                       .buildCall(null),
               FqdnPolicyStore::parse));
@@ -71,7 +78,7 @@ public final class FqdnPolicyStore {
                             namespace,
                             FqdnNetworkPolicy.PLURAL)
                         .labelSelector(scope.labelSelector())
-                        .limit(PAGE_SIZE)
+                        .limit(pageSize)
                         ._continue(cont)
                         .buildCall(null),
                 FqdnPolicyStore::parse));
