@@ -49,7 +49,9 @@ import picocli.CommandLine.Option;
       "A resource is due when it was never looked up, when its spec changed since the last run,"
           + " or when latestLookupTime + ttlSeconds <= now + --due-slack. Resources that are not"
           + " due cost no DNS query and no write."
-    })
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
 final class RunCommand implements Callable<Integer> {
   private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
 

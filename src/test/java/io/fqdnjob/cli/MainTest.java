@@ -68,5 +68,11 @@ class MainTest {
     cli.setOut(new PrintWriter(out, true));
     assertEquals(0, cli.execute("--help"));
     assertTrue(out.toString().contains("3   run cut short by --deadline"), out.toString());
+    StringWriter runHelp = new StringWriter();
+    CommandLine run = Main.commandLine();
+    run.setOut(new PrintWriter(runHelp, true));
+    assertEquals(0, run.execute("run", "--help"));
+    assertTrue(runHelp.toString().contains("3   run cut short by --deadline"), runHelp.toString());
+    assertTrue(runHelp.toString().contains("--deadline=DURATION"), runHelp.toString());
   }
 }
