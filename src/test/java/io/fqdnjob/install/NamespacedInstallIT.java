@@ -196,7 +196,14 @@ class NamespacedInstallIT {
         result
             .stderr()
             .contains(
-                "run failed: HTTP 403: fqdnnetworkpolicies.fqdn.konsole.is is forbidden: User"
+                "run failed: could not list the resources: GET"
+                    + " /apis/fqdn.konsole.is/v1alpha1/fqdnnetworkpolicies on API server "),
+        result.toString());
+    assertTrue(
+        result
+            .stderr()
+            .contains(
+                "HTTP 403: fqdnnetworkpolicies.fqdn.konsole.is is forbidden: User"
                     + " \"system:serviceaccount:"
                     + ns
                     + ":fqdn-job\" cannot list resource \"fqdnnetworkpolicies\" in API group"
