@@ -77,7 +77,14 @@ public final class ApiRetry {
       try {
         return call.run();
       } catch (ApiException e) {
-        if (!isRetryable(e) || attempt >= maxAttempts) {
+        if (!isRetryable(e)) {
+          throw e;
+        }
+        if (deadline.passed()) {
+          // Cut short by the deadline (the call timeout is cut to it), not failed.
+          throw new DeadlineExceededException(what, attempt, e);
+        }
+        if (attempt >= maxAttempts) {
           throw e;
         }
         Duration wait = retryAfter(e);
@@ -86,7 +93,7 @@ public final class ApiRetry {
               ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
           wait = Duration.ofMillis(jittered);
         }
-        if (deadline.passed() || deadline.cap(wait).compareTo(wait) < 0) {
+        if (deadline.cap(wait).compareTo(wait) < 0) {
           // The next attempt would start after the deadline: give up now, not at the deadline.
           throw new DeadlineExceededException(what, attempt, e);
         }

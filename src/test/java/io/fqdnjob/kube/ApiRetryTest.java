@@ -104,4 +104,42 @@ class ApiRetryTest {
     assertEquals(Duration.ofSeconds(30), Deadline.none().cap(Duration.ofSeconds(30)));
     assertTrue(Deadline.after(Duration.ZERO, FROZEN).passed());
   }
+
+  @Test
+  void aLastAttemptCutByTheDeadlineIsCutShortNotFailed() {
+    Instant start = Instant.parse("2026-01-01T00:00:00Z");
+    AtomicInteger attempts = new AtomicInteger();
+    Clock clock =
+        new Clock() {
+          @Override
+          public Instant instant() {
+            // The second attempt ends after the deadline, as a call timeout cut to it does.
+            return attempts.get() < 2 ? start : start.plusSeconds(2);
+          }
+
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+        };
+    ApiRetry retry =
+        new ApiRetry(2, Duration.ofMillis(1), Duration.ofMillis(1))
+            .withDeadline(Deadline.after(Duration.ofSeconds(1), clock));
+    assertThrows(
+        DeadlineExceededException.class,
+        () ->
+            retry.call(
+                "apply networkpolicy a/b",
+                () -> {
+                  attempts.incrementAndGet();
+                  throw new ApiException(
+                      "timeout", new java.io.InterruptedIOException("timeout"), 0, null);
+                }));
+    assertEquals(2, attempts.get());
+  }
 }
