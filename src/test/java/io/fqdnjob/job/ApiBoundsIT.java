@@ -221,6 +221,54 @@ class ApiBoundsIT {
     }
   }
 
+  @Test
+  void inLoopModeTheDeadlineCountsFromTheStartOfEachRun() throws Exception {
+    String ns = namespace("loop");
+    String name = bed.zone().uniqueName("loop-deadline");
+    bed.zone().setA(name, "198.51.100.35");
+    create(ns, "looped", name, "");
+    Path log = Files.createTempFile("fqdn-job-loop-deadline", ".log");
+    // The second run starts after --max-interval, past --deadline counted from the process start.
+    Process process =
+        new ProcessBuilder(
+                job.command(
+                    "run",
+                    "--kubeconfig",
+                    bed.kubeconfig().toString(),
+                    "--dns-server",
+                    bed.dnsServer(),
+                    "--namespace",
+                    ns,
+                    "--loop",
+                    "--deadline",
+                    "4s",
+                    "--max-interval",
+                    "6s"))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      Instant limit = Instant.now().plus(Duration.ofSeconds(60));
+      while (Files.readString(log).split("run finished:", -1).length < 3
+          && Instant.now().isBefore(limit)) {
+        assertTrue(process.isAlive(), Files.readString(log));
+        Thread.sleep(200);
+      }
+      String output = Files.readString(log);
+      String[] runs = output.split("run finished:", -1);
+      assertTrue(runs.length >= 3, "two runs finished:\n" + output);
+      assertTrue(runs[1].lines().findFirst().orElse("").endsWith("exit=0"), output);
+      assertTrue(runs[2].lines().findFirst().orElse("").endsWith("exit=0"), output);
+      process.destroy(); // SIGTERM
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), output);
+      assertEquals(0, process.exitValue(), output);
+    } finally {
+      process.destroyForcibly();
+      Files.deleteIfExists(log);
+      bed.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
   // --- helpers
 
   private static String namespace(String suffix) {
