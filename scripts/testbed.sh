@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Test bed for the integration tests: a real Kubernetes control plane (etcd, kube-apiserver,
-# kube-controller-manager, kubectl), a real BIND DNS server and a Prometheus Pushgateway, all
-# listening on 127.0.0.1 only.
+# kube-controller-manager, kubectl), a real BIND DNS server, a Prometheus Pushgateway and a
+# Toxiproxy (for tests that put faults between the job and the API server), all listening on
+# 127.0.0.1 only.
 #
 # Usage: scripts/testbed.sh up [--node]|env|status|down
 #   up      start whatever is not running yet (a second `up` reuses running processes)
@@ -45,8 +46,8 @@ GRACE_SECONDS=${FQDN_TESTBED_GRACE_SECONDS:-15}
 LARGE_ANSWER_COUNT=150
 DEMO_ZONES="example.com example.net example.org"
 # Stop order: the node first, then clients of etcd, etcd last.
-COMPONENTS=("${NODE_COMPONENTS[@]}" kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
-CONTROL_PLANE=(kube-controller-manager kube-apiserver pushgateway named-alt named etcd)
+COMPONENTS=("${NODE_COMPONENTS[@]}" kube-controller-manager kube-apiserver toxiproxy pushgateway named-alt named etcd)
+CONTROL_PLANE=(kube-controller-manager kube-apiserver toxiproxy pushgateway named-alt named etcd)
 STOPPED=()
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
@@ -93,6 +94,8 @@ DNS_PORT=$DNS_PORT
 DNS_STATS_PORT=$DNS_STATS_PORT
 PUSHGATEWAY_PORT=$PUSHGATEWAY_PORT
 PUSHGATEWAY_BIN='$PUSHGATEWAY_BIN'
+TOXIPROXY_PORT=$TOXIPROXY_PORT
+TOXIPROXY_BIN='$TOXIPROXY_BIN'
 DNS_ALT_PORT=$DNS_ALT_PORT
 NODE=$NODE
 KUBELET_PORT=${KUBELET_PORT:-}
@@ -117,6 +120,7 @@ binary_of() {
   case $1 in
     named | named-alt) command -v named || echo /usr/sbin/named ;;
     pushgateway) echo "$PUSHGATEWAY_BIN" ;;
+    toxiproxy) echo "$TOXIPROXY_BIN" ;;
     kube-router) echo "$KUBE_ROUTER_BIN" ;;
     containerd) command -v containerd || echo /usr/bin/containerd ;;
     *) echo "$BIN_DIR/$1" ;;
@@ -229,7 +233,7 @@ orphans() {
     pid=${proc#/proc/}
     comm=$(cat "$proc/comm" 2>/dev/null) || continue
     case $comm in
-      etcd | kube-apiserver | kube-controller | named | pushgateway) ;;
+      etcd | kube-apiserver | kube-controller | named | pushgateway | toxiproxy) ;;
       kubelet | kube-proxy | kube-scheduler | kube-router | containerd) ;;
       *) continue ;;
     esac
@@ -442,6 +446,11 @@ start_etcd() {
 
 # With a node, the API server listens on the node's address (pods reach it there through the
 # `kubernetes` Service) and reaches the kubelet for `kubectl logs` and `exec`.
+# ListFromCacheSnapshot off: the pages after the first of a list then come from etcd, as on API
+# servers before 1.34, so that compacting etcd between two pages expires the continue token (410)
+# and tests can check that the job starts such a list over. With it on, the watch cache serves
+# the next pages from its own snapshot, which an etcd compaction made outside the API server's own
+# compactor does not expire.
 start_apiserver() {
   local node_flags=()
   if [ "$NODE" = 1 ]; then
@@ -469,6 +478,7 @@ start_apiserver() {
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
     --allow-privileged=false --profiling=false \
+    --feature-gates=ListFromCacheSnapshot=false \
     --cert-dir="$DIR/apiserver-certs" "${node_flags[@]}"
 }
 
@@ -661,6 +671,19 @@ pushgateway_ready() {
   curl -fsS --max-time 2 "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready" >/dev/null 2>&1
 }
 
+# Toxiproxy: a TCP proxy with faults on demand (stalls, latency, resets), driven by tests through
+# its HTTP API on 127.0.0.1; it starts with no proxy. The empty config file puts this bed's folder
+# on the command line, which is how `down` recognises the process as this bed's.
+start_toxiproxy() {
+  echo '[]' >"$RUN/toxiproxy.json"
+  launch toxiproxy "$(binary_of toxiproxy)" -host 127.0.0.1 -port "$TOXIPROXY_PORT" \
+    -config "$RUN/toxiproxy.json"
+}
+
+toxiproxy_ready() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$TOXIPROXY_PORT/version" >/dev/null 2>&1
+}
+
 # A second, independent DNS server: the same program with its own configuration, serving only
 # split.bed.test, so that tests can make two servers answer one name differently.
 start_named_alt() {
@@ -738,17 +761,20 @@ cmd_up() {
   [ "$want_node" = 1 ] && k8s_flags=(--node)
   BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh" "${k8s_flags[@]}") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
   PUSHGATEWAY_BIN=$("$SCRIPT_DIR/lib/pushgateway-binary.sh") || die "could not provide the Pushgateway (scripts/lib/pushgateway-binary.sh)"
+  TOXIPROXY_BIN=$("$SCRIPT_DIR/lib/toxiproxy-binary.sh") || die "could not provide Toxiproxy (scripts/lib/toxiproxy-binary.sh)"
   KUBE_ROUTER_BIN=""
   if [ "$want_node" = 1 ]; then
     KUBE_ROUTER_BIN=$("$SCRIPT_DIR/lib/kube-router-binary.sh") || die "could not provide kube-router (scripts/lib/kube-router-binary.sh)"
   fi
 
   local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN saved_router_bin=$KUBE_ROUTER_BIN
-  if [ "$any_alive" = 1 ] && load_state && [ -n "${DNS_ALT_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
+  local saved_toxiproxy_bin=$TOXIPROXY_BIN
+  if [ "$any_alive" = 1 ] && load_state && [ -n "${TOXIPROXY_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
     FRESH=0
     NODE=${NODE:-0}
     BIN_DIR=$saved_bin_dir
     PUSHGATEWAY_BIN=$saved_pushgateway_bin
+    TOXIPROXY_BIN=$saved_toxiproxy_bin
     KUBE_ROUTER_BIN=$saved_router_bin
     log "reusing the running bed in $DIR"
   else
@@ -758,7 +784,7 @@ cmd_up() {
     NODE=$want_node
     read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT \
       DNS_ALT_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT \
-      SCHEDULER_PORT ROUTER_HEALTH_PORT < <(pick_ports 14)
+      SCHEDULER_PORT ROUTER_HEALTH_PORT TOXIPROXY_PORT < <(pick_ports 15)
     if [ "$NODE" = 1 ]; then
       # The port real clusters use, so that the job's own NetworkPolicy is tested as shipped.
       API_PORT=$NODE_API_PORT
@@ -787,6 +813,7 @@ cmd_up() {
   is_alive named || start_named
   is_alive named-alt || start_named_alt
   is_alive pushgateway || start_pushgateway
+  is_alive toxiproxy || start_toxiproxy
   if ! is_alive etcd; then
     start_etcd
     wait_for etcd "etcd on 127.0.0.1:$ETCD_PORT" etcd_healthy
@@ -806,6 +833,7 @@ cmd_up() {
   wait_for named "named on 127.0.0.1:$DNS_PORT" named_ready
   wait_for named-alt "the second named on 127.0.0.1:$DNS_ALT_PORT" named_alt_ready
   wait_for pushgateway "pushgateway on 127.0.0.1:$PUSHGATEWAY_PORT" pushgateway_ready
+  wait_for toxiproxy "toxiproxy on 127.0.0.1:$TOXIPROXY_PORT" toxiproxy_ready
   # The service account controller creates `default`; tests rely on it, as on a real cluster.
   wait_for kube-controller-manager "the default ServiceAccount of namespace default" \
     default_service_account_exists
@@ -845,7 +873,7 @@ cmd_down_locked() {
   # The node first: its pods and what they left; kubelet would otherwise restart them.
   node_down
   # Clients of etcd first, so that they do not log errors about a vanished store.
-  stop_components kube-controller-manager kube-apiserver pushgateway named-alt named
+  stop_components kube-controller-manager kube-apiserver toxiproxy pushgateway named-alt named
   stop_components etcd
   stop_orphans
   await_reaping
@@ -870,6 +898,7 @@ cmd_status() {
       named) check=named_ready ;;
       named-alt) check=named_alt_ready ;;
       pushgateway) check=pushgateway_ready ;;
+      toxiproxy) check=toxiproxy_ready ;;
     esac
     if is_alive "$name"; then
       alive=$((alive + 1))
@@ -903,6 +932,8 @@ export FQDN_TESTBED_DNS='127.0.0.1:$DNS_PORT'
 export FQDN_TESTBED_DNS_STATS='http://127.0.0.1:$DNS_STATS_PORT/json/v1/server'
 export FQDN_TESTBED_ZONE='$ZONE.'
 export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:$PUSHGATEWAY_PORT'
+export FQDN_TESTBED_TOXIPROXY='http://127.0.0.1:$TOXIPROXY_PORT'
+export FQDN_TESTBED_ETCD='https://127.0.0.1:$ETCD_PORT'
 export FQDN_TESTBED_DNS_ALT='127.0.0.1:$DNS_ALT_PORT'
 export FQDN_TESTBED_SPLIT_ZONE='split.$ZONE.'
 EOF

@@ -267,7 +267,10 @@ def parse_log(path):
                 for part in m.group(1).split():
                     key, _, value = part.partition("=")
                     value = value.rstrip("s") if key == "duration" else value
-                    summary[key] = float(value) if "." in value else int(value)
+                    try:
+                        summary[key] = float(value) if "." in value else int(value)
+                    except ValueError:  # e.g. list=cut-short on a run that could not list
+                        summary[key] = value
             m = FIRST_REQUEST.match(line)
             if m and first is None:
                 first = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()

@@ -20,12 +20,17 @@ import picocli.CommandLine.Command;
     },
     subcommands = {RunCommand.class, RenderCommand.class, ResolveCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {
-      "0:the run completed (DNS failures are reported in status, not here)",
-      "1:some resources could not be written after retries",
-      "2:usage or configuration error"
-    })
+    exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
 public final class Main implements Runnable {
+  // The exit codes as --help lists them, here and under `run`; README.md documents the same.
+  static final String EXIT_0 =
+      "0:the run completed (DNS failures are reported in status, not here)";
+  static final String EXIT_1 =
+      "1:some resources could not be written after retries, or none could be listed";
+  static final String EXIT_2 = "2:usage or configuration error";
+  static final String EXIT_3 =
+      "3:run cut short by --deadline; resources not written are left for the next run";
+
   /** Exit code of a usage or configuration error. */
   public static final int EXIT_CONFIG = 2;
 

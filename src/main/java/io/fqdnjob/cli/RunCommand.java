@@ -7,6 +7,8 @@ import io.fqdnjob.job.RunSummary;
 import io.fqdnjob.job.Shard;
 import io.fqdnjob.kube.ApiRetry;
 import io.fqdnjob.kube.ConfigurationException;
+import io.fqdnjob.kube.Deadline;
+import io.fqdnjob.kube.DeadlineExceededException;
 import io.fqdnjob.kube.DnsServiceEndpoints;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
@@ -47,7 +49,9 @@ import picocli.CommandLine.Option;
       "A resource is due when it was never looked up, when its spec changed since the last run,"
           + " or when latestLookupTime + ttlSeconds <= now + --due-slack. Resources that are not"
           + " due cost no DNS query and no write."
-    })
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
 final class RunCommand implements Callable<Integer> {
   private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
 
@@ -131,6 +135,19 @@ final class RunCommand implements Callable<Integer> {
       converter = Durations.class,
       description = "Timeout of one API request (default: ${DEFAULT-VALUE}).")
   Duration apiTimeout;
+
+  @Option(
+      names = "--deadline",
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      description =
+          "End each run this long after its start: no write starts after it, calls in flight are"
+              + " cut to it, retries never wait past it and lookups still running are abandoned."
+              + " Resources not written are left as they were for the next run; the summary and"
+              + " metrics are still written and the exit code is 3. Set it a few seconds below the"
+              + " CronJob's activeDeadlineSeconds (the shipped CronJob does). Default: none, each"
+              + " request is bounded by --api-timeout and its retries.")
+  Duration deadline;
 
   @Option(
       names = "--lookup-deadline",
@@ -222,6 +239,9 @@ final class RunCommand implements Callable<Integer> {
     if (maxPeersPerPolicy < 1) {
       throw new ConfigurationException("--max-peers-per-policy must be at least 1");
     }
+    if (deadline != null && deadline.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigurationException("--deadline must be at least 1s");
+    }
     if (maxInterval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--max-interval must be at least 1s");
     }
@@ -232,7 +252,7 @@ final class RunCommand implements Callable<Integer> {
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     DnsOptions.parseServers(dns.servers);
 
-    ApiClient client = KubeClients.create(kubeconfig, apiTimeout, apiConcurrency);
+    ApiClient client = KubeClients.create(kubeconfig, apiTimeout);
     ApiRetry retry = ApiRetry.standard();
     Runner runner =
         new Runner(
@@ -247,7 +267,8 @@ final class RunCommand implements Callable<Integer> {
                 apiConcurrency,
                 lookupDeadline,
                 shard,
-                maxPeersPerPolicy),
+                maxPeersPerPolicy,
+                Deadline.none()),
             dnsService == null ? null : new DnsServiceEndpoints(client, retry),
             dnsService,
             pusher,
@@ -259,7 +280,7 @@ final class RunCommand implements Callable<Integer> {
           return runner.runOnce().exitCode();
         } catch (ApiException e) {
           runner.failed(e);
-          return 1;
+          return RunSummary.EXIT_FAILED;
         }
       }
       return runLoop(runner, termination, log);
@@ -335,20 +356,47 @@ final class RunCommand implements Callable<Integer> {
       this.log = log;
     }
 
+    /**
+     * Runs once within the run's deadline. A run that cannot list its resources still ends with a
+     * summary line and pushed metrics; only a failure to read the DNS Service throws.
+     */
     RunSummary runOnce() throws ApiException, InterruptedException, ConfigurationException {
       refreshResolver();
-      RunSummary summary =
-          new RunJob(
-                  new FqdnPolicyStore(client, retry),
-                  new NetworkPolicyStore(client, retry),
-                  new EventRecorder(client, retry, hostname()),
-                  resolver,
-                  filter,
-                  Clock.systemUTC(),
-                  options,
-                  System.out,
-                  TerminalProgress.forStandardError())
-              .run();
+      Instant started = Instant.now();
+      Deadline runDeadline = Deadline.after(deadline, Clock.systemUTC());
+      ApiRetry runRetry = retry.withDeadline(runDeadline);
+      RunSummary summary;
+      try {
+        summary =
+            new RunJob(
+                    new FqdnPolicyStore(client, runRetry),
+                    new NetworkPolicyStore(client, runRetry),
+                    new EventRecorder(client, runRetry, hostname()),
+                    resolver,
+                    filter,
+                    Clock.systemUTC(),
+                    options.withDeadline(runDeadline),
+                    System.out,
+                    TerminalProgress.forStandardError())
+                .run();
+      } catch (ApiException e) {
+        boolean cutShort = e instanceof DeadlineExceededException;
+        log.error(
+            "run {}: could not list the resources: {}{}",
+            cutShort ? "cut short by --deadline " + deadline.toSeconds() + "s" : "failed",
+            ApiRetry.describe(e),
+            hint(e));
+        summary =
+            RunSummary.unlisted(
+                cutShort ? RunSummary.ListOutcome.CUT_SHORT : RunSummary.ListOutcome.FAILED,
+                Duration.between(started, Instant.now()));
+      }
+      if (summary.exitCode() == RunSummary.EXIT_CUT_SHORT) {
+        log.warn(
+            "run cut short by --deadline {}s: {} resources left as they were for the next run",
+            deadline.toSeconds(),
+            summary.list() == RunSummary.ListOutcome.LISTED ? summary.cutShort() : "all");
+      }
       log.info("run finished: {}", summary);
       if (pusher != null) {
         pusher.push(RunMetrics.of(summary, Instant.now()));

@@ -4,6 +4,8 @@ import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.dns.LookupKey;
 import io.fqdnjob.dns.LookupResult;
 import io.fqdnjob.kube.ApiRetry;
+import io.fqdnjob.kube.Deadline;
+import io.fqdnjob.kube.DeadlineExceededException;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.ListedResource;
@@ -32,6 +34,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +60,8 @@ public final class RunJob {
    *     left untouched
    * @param dryRun send every write as a server-side dry run and print what would change
    * @param maxPeersPerPolicy a NetworkPolicy with more address blocks than this is not applied
+   * @param deadline after it no write starts and no lookup is waited for; resources not written by
+   *     then are left for the next run (see {@link #withDeadline})
    */
   public record Options(
       Scope scope,
@@ -65,7 +71,23 @@ public final class RunJob {
       int apiConcurrency,
       Duration lookupDeadline,
       Shard shard,
-      int maxPeersPerPolicy) {}
+      int maxPeersPerPolicy,
+      Deadline deadline) {
+
+    /** Returns these options for one run that ends at {@code deadline}. */
+    public Options withDeadline(Deadline deadline) {
+      return new Options(
+          scope,
+          dueSlack,
+          force,
+          dryRun,
+          apiConcurrency,
+          lookupDeadline,
+          shard,
+          maxPeersPerPolicy,
+          deadline);
+    }
+  }
 
   private final FqdnPolicyStore policies;
   private final NetworkPolicyStore networkPolicies;
@@ -89,6 +111,7 @@ public final class RunJob {
     final AtomicInteger networkPolicyWrites = new AtomicInteger();
     final AtomicInteger statusWrites = new AtomicInteger();
     final AtomicReference<Instant> nextDue = new AtomicReference<>();
+    final Set<ResourceId> cutShort = ConcurrentHashMap.newKeySet();
 
     void dueAt(Instant when) {
       nextDue.accumulateAndGet(when, (a, b) -> a == null || b.isBefore(a) ? b : a);
@@ -180,6 +203,8 @@ public final class RunJob {
     progress.phase("resolving " + wanted.size() + " names for " + due.size() + " due resources");
     Instant deadline =
         options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
+    deadline =
+        deadline.isBefore(options.deadline().instant()) ? deadline : options.deadline().instant();
     Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, deadline);
     if (results.size() < wanted.size()) {
       LOG.warn(
@@ -240,7 +265,35 @@ public final class RunJob {
         counters.statusWrites.get(),
         Duration.between(started, clock.instant()),
         counters.nextDue.get(),
-        byReason(results));
+        byReason(results),
+        counters.cutShort.size(),
+        RunSummary.ListOutcome.LISTED);
+  }
+
+  /**
+   * Returns whether the run's deadline has passed, counting {@code id} as left for the next run
+   * when it has: no write of it starts then.
+   */
+  private boolean leftForNextRun(ResourceId id) {
+    if (!options.deadline().passed()) {
+      return false;
+    }
+    if (counters.cutShort.add(id)) {
+      LOG.info("{}: left for the next run, the run's deadline has passed", id);
+    }
+    return true;
+  }
+
+  /**
+   * Counts a write of {@code id} that did not succeed: as left for the next run when the deadline
+   * stopped it, else as failed.
+   */
+  private void countFailure(ResourceId id, ApiException e) {
+    if (e instanceof DeadlineExceededException) {
+      counters.cutShort.add(id);
+    } else {
+      counters.failed.incrementAndGet();
+    }
   }
 
   /**
@@ -274,6 +327,9 @@ public final class RunJob {
       LiveNetworkPolicy liveNetworkPolicy,
       Instant now) {
     FqdnNetworkPolicy policy = target.policy();
+    if (leftForNextRun(policy.id())) {
+      return;
+    }
     ResourcePlan plan =
         ResourcePlan.compute(
             policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
@@ -332,7 +388,10 @@ public final class RunJob {
           events.record(id, policy.uid(), basis, EventRecorder.Type.Normal, verb, message);
         }
       } catch (ApiException e) {
-        counters.failed.incrementAndGet();
+        countFailure(id, e);
+        if (e instanceof DeadlineExceededException) {
+          return; // Left exactly as it was, for the next run.
+        }
         failureReason = "ApplyFailed";
         failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
         LOG.error("{}: {}", id, failure);
@@ -390,6 +449,9 @@ public final class RunJob {
    */
   private void repair(Target target, LiveNetworkPolicy liveNetworkPolicy, Instant now) {
     FqdnNetworkPolicy policy = target.policy();
+    if (options.deadline().passed()) {
+      return; // Checked again by the next run; nothing is due here.
+    }
     if (liveNetworkPolicy != null && !liveNetworkPolicy.belongsTo(policy.uid())) {
       return; // Not ours; the next due run reports the conflict.
     }
@@ -432,12 +494,15 @@ public final class RunJob {
             message);
       }
     } catch (ApiException e) {
-      counters.failed.incrementAndGet();
+      countFailure(id, e);
       LOG.error("{}: could not repair NetworkPolicy: {}", id, ApiRetry.describe(e));
     }
   }
 
   private void reportInvalid(ListedResource resource, Instant now) {
+    if (leftForNextRun(resource.id())) {
+      return;
+    }
     FqdnNetworkPolicyStatus previous =
         resource.raw().has("status") && resource.raw().get("status").isJsonObject()
             ? FqdnNetworkPolicyCodec.readStatus(resource.raw().getAsJsonObject("status"))
@@ -493,7 +558,7 @@ public final class RunJob {
             id);
         return false;
       }
-      counters.failed.incrementAndGet();
+      countFailure(id, e);
       LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
       return false;
     }

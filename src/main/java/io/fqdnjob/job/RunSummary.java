@@ -27,6 +27,9 @@ import java.util.Map;
  * @param lookupsByReason finished lookups of this run by outcome (unique names, not resources)
  * @param nextDue when the earliest listed resource becomes due by its TTL; {@code null} when
  *     nothing was listed
+ * @param cutShort due resources left, wholly or partly, for the next run because the run's deadline
+ *     passed ({@code --deadline}; exit code 3)
+ * @param list whether the resources could be listed at all
  */
 public record RunSummary(
     int listed,
@@ -46,23 +49,54 @@ public record RunSummary(
     int statusWrites,
     Duration duration,
     Instant nextDue,
-    Map<ResolveReason, Integer> lookupsByReason) {
+    Map<ResolveReason, Integer> lookupsByReason,
+    int cutShort,
+    ListOutcome list) {
+
+  /** Exit code of a run that completed: every due resource written (or its failure reported). */
+  public static final int EXIT_COMPLETED = 0;
+
+  /** Exit code of a run that could not write some resource, or could not list them. */
+  public static final int EXIT_FAILED = 1;
+
+  /** Exit code of a run cut short by its deadline: what is left is left for the next run. */
+  public static final int EXIT_CUT_SHORT = 3;
+
+  /** Whether the resources were listed. */
+  public enum ListOutcome {
+    /** Listed; the counts describe the run. */
+    LISTED,
+    /** The list was given up because the run's deadline passed. */
+    CUT_SHORT,
+    /** The list failed (after retries): nothing was written. */
+    FAILED
+  }
 
   public RunSummary {
     lookupsByReason = Map.copyOf(lookupsByReason);
   }
 
-  /** Returns the process exit code for this run: 1 when some resource could not be written. */
-  public int exitCode() {
-    return failed > 0 ? 1 : 0;
-  }
-
-  @Override
-  public String toString() {
-    return String.format(
-        "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d tooLarge=%d invalid=%d"
-            + " abandoned=%d repaired=%d deleting=%d"
-            + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs",
+  /** A run that listed its resources and met no deadline. */
+  public RunSummary(
+      int listed,
+      int due,
+      int applied,
+      int unchanged,
+      int failed,
+      int conflicts,
+      int tooLarge,
+      int invalid,
+      int abandoned,
+      int repaired,
+      int deleting,
+      int uniqueNames,
+      long queries,
+      int networkPolicyWrites,
+      int statusWrites,
+      Duration duration,
+      Instant nextDue,
+      Map<ResolveReason, Integer> lookupsByReason) {
+    this(
         listed,
         due,
         applied,
@@ -78,6 +112,88 @@ public record RunSummary(
         queries,
         networkPolicyWrites,
         statusWrites,
-        duration.toMillis() / 1000.0);
+        duration,
+        nextDue,
+        lookupsByReason,
+        0,
+        ListOutcome.LISTED);
+  }
+
+  /** Returns the summary of a run that could not list the resources and so wrote nothing. */
+  public static RunSummary unlisted(ListOutcome list, Duration duration) {
+    return new RunSummary(
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, duration, null, Map.of(), 0, list);
+  }
+
+  /** Returns this summary with {@code cutShort} resources left for the next run. */
+  public RunSummary withCutShort(int cutShort) {
+    return new RunSummary(
+        listed,
+        due,
+        applied,
+        unchanged,
+        failed,
+        conflicts,
+        tooLarge,
+        invalid,
+        abandoned,
+        repaired,
+        deleting,
+        uniqueNames,
+        queries,
+        networkPolicyWrites,
+        statusWrites,
+        duration,
+        nextDue,
+        lookupsByReason,
+        cutShort,
+        list);
+  }
+
+  /**
+   * Returns the process exit code for this run: {@value #EXIT_FAILED} when some resource could not
+   * be written or nothing could be listed, else {@value #EXIT_CUT_SHORT} when the deadline left
+   * resources for the next run, else {@value #EXIT_COMPLETED}.
+   */
+  public int exitCode() {
+    if (failed > 0 || list == ListOutcome.FAILED) {
+      return EXIT_FAILED;
+    }
+    if (cutShort > 0 || list == ListOutcome.CUT_SHORT) {
+      return EXIT_CUT_SHORT;
+    }
+    return EXIT_COMPLETED;
+  }
+
+  @Override
+  public String toString() {
+    return String.format(
+        "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d tooLarge=%d invalid=%d"
+            + " abandoned=%d repaired=%d deleting=%d cutShort=%d"
+            + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs"
+            + "%s exit=%d",
+        listed,
+        due,
+        applied,
+        unchanged,
+        failed,
+        conflicts,
+        tooLarge,
+        invalid,
+        abandoned,
+        repaired,
+        deleting,
+        cutShort,
+        uniqueNames,
+        queries,
+        networkPolicyWrites,
+        statusWrites,
+        duration.toMillis() / 1000.0,
+        switch (list) {
+          case LISTED -> "";
+          case CUT_SHORT -> " list=cut-short";
+          case FAILED -> " list=failed";
+        },
+        exitCode());
   }
 }

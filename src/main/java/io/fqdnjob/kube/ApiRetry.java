@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Retries API calls that failed for reasons that usually pass: throttling (429), server errors
  * (500, 502, 503, 504) and transport errors such as timeouts. Backoff is exponential with jitter
- * and honours {@code Retry-After}; the number of attempts is bounded.
+ * and honours {@code Retry-After}; the number of attempts is bounded, and so is the time: no
+ * attempt starts and no backoff sleeps past the run's {@link Deadline}; such a call ends with a
+ * {@link DeadlineExceededException}.
  */
 public final class ApiRetry {
   private static final Logger LOG = LoggerFactory.getLogger(ApiRetry.class);
@@ -25,11 +27,33 @@ public final class ApiRetry {
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final Deadline deadline;
 
   public ApiRetry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    this(maxAttempts, initialBackoff, maxBackoff, Deadline.none());
+  }
+
+  private ApiRetry(
+      int maxAttempts, Duration initialBackoff, Duration maxBackoff, Deadline deadline) {
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
+    this.deadline = deadline;
+  }
+
+  /** Returns this retry bounded by {@code deadline} (one per run). */
+  public ApiRetry withDeadline(Deadline deadline) {
+    return new ApiRetry(maxAttempts, initialBackoff, maxBackoff, deadline);
+  }
+
+  /** Returns this retry with a single attempt: for best-effort calls such as Events. */
+  public ApiRetry single() {
+    return new ApiRetry(1, initialBackoff, maxBackoff, deadline);
+  }
+
+  /** Returns the deadline no attempt starts after; each attempt's timeout is cut to it. */
+  public Deadline deadline() {
+    return deadline;
   }
 
   /** Five attempts, from 200 ms up to 5 s apart. */
@@ -47,10 +71,20 @@ public final class ApiRetry {
   public <T> T call(String what, Call<T> call) throws ApiException {
     Duration backoff = initialBackoff;
     for (int attempt = 1; ; attempt++) {
+      if (deadline.passed()) {
+        throw new DeadlineExceededException(what, attempt - 1, null);
+      }
       try {
         return call.run();
       } catch (ApiException e) {
-        if (!isRetryable(e) || attempt >= maxAttempts) {
+        if (!isRetryable(e)) {
+          throw e;
+        }
+        if (deadline.passed()) {
+          // Cut short by the deadline (the call timeout is cut to it), not failed.
+          throw new DeadlineExceededException(what, attempt, e);
+        }
+        if (attempt >= maxAttempts) {
           throw e;
         }
         Duration wait = retryAfter(e);
@@ -58,6 +92,10 @@ public final class ApiRetry {
           long jittered =
               ThreadLocalRandom.current().nextLong(backoff.toMillis() / 2, backoff.toMillis() + 1);
           wait = Duration.ofMillis(jittered);
+        }
+        if (deadline.cap(wait).compareTo(wait) < 0) {
+          // The next attempt would start after the deadline: give up now, not at the deadline.
+          throw new DeadlineExceededException(what, attempt, e);
         }
         LOG.debug(
             "{} failed with {} (attempt {}), retrying in {} ms",
@@ -76,6 +114,14 @@ public final class ApiRetry {
 
   /** Returns a short description of an API failure: code and the server's message. */
   public static String describe(ApiException e) {
+    if (e instanceof DeadlineExceededException d) {
+      return d.getMessage();
+    }
+    String request = e instanceof RequestFailedException r ? r.request() + ": " : "";
+    return request + describeResponse(e);
+  }
+
+  private static String describeResponse(ApiException e) {
     if (e.getCode() == 0) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       return cause.getClass().getSimpleName() + ": " + cause.getMessage();

@@ -38,6 +38,7 @@ public final class DnsServiceEndpoints {
             "list endpointslices of " + service,
             () ->
                 RawCalls.execute(
+                    retry.deadline(),
                     api.listNamespacedEndpointSlice(service.namespace())
                         .labelSelector("kubernetes.io/service-name=" + service.name())
                         .buildCall(null)));

@@ -36,13 +36,16 @@ public final class EventRecorder {
 
   public EventRecorder(ApiClient client, ApiRetry retry, String instance) {
     this.api = new CoreV1Api(client);
-    this.retry = retry;
+    // Best effort: one attempt, bounded by the call timeout and the run's deadline. A retried
+    // event would hold a writer thread that the next resource's writes need.
+    this.retry = retry.single();
     this.instance = instance;
   }
 
   /**
    * Records an event on the resource. A failure to record is logged, not thrown: events are
-   * advisory and must not fail a run whose writes succeeded.
+   * advisory and must not fail a run whose writes succeeded. One attempt, no retry; none once the
+   * run's deadline has passed.
    *
    * <p>The event's name is derived from the resource's uid, {@code basis} and {@code reason}, so
    * that two runs that overlap (a run started by hand while the scheduled one runs) and make the
@@ -79,7 +82,12 @@ public final class EventRecorder {
     try {
       retry.call(
           "create event on " + id,
-          () -> api.createNamespacedEvent(id.namespace(), event).execute());
+          () ->
+              RawCalls.execute(
+                  retry.deadline(),
+                  api.createNamespacedEvent(id.namespace(), event).buildCall(null)));
+    } catch (DeadlineExceededException e) {
+      LOG.debug("event {} on {} not recorded: {}", reason, id, e.getMessage());
     } catch (ApiException e) {
       if (e.getCode() == 409) {
         LOG.debug("event {} on {} was already recorded by another run", reason, id);

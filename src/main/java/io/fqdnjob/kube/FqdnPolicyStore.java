@@ -26,11 +26,18 @@ public final class FqdnPolicyStore {
   private final ApiClient client;
   private final CustomObjectsApi api;
   private final ApiRetry retry;
+  private final int pageSize;
 
   public FqdnPolicyStore(ApiClient client, ApiRetry retry) {
+    this(client, retry, PAGE_SIZE);
+  }
+
+  /** For tests that need several pages without creating hundreds of resources. */
+  FqdnPolicyStore(ApiClient client, ApiRetry retry, int pageSize) {
     this.client = client;
     this.api = new CustomObjectsApi(client);
     this.retry = retry;
+    this.pageSize = pageSize;
   }
 
   /** Returns the resources in scope, sorted by namespace and name. */
@@ -54,7 +61,7 @@ public final class FqdnPolicyStore {
                           FqdnNetworkPolicy.VERSION,
                           FqdnNetworkPolicy.PLURAL)
                       .labelSelector(scope.labelSelector())
-                      .limit(PAGE_SIZE)
+                      .limit(pageSize)
                       ._continue(cont)
                       .buildCall(null),
               FqdnPolicyStore::parse));
@@ -71,7 +78,7 @@ public final class FqdnPolicyStore {
                             namespace,
                             FqdnNetworkPolicy.PLURAL)
                         .labelSelector(scope.labelSelector())
-                        .limit(PAGE_SIZE)
+                        .limit(pageSize)
                         ._continue(cont)
                         .buildCall(null),
                 FqdnPolicyStore::parse));
@@ -88,6 +95,7 @@ public final class FqdnPolicyStore {
           "get " + id,
           () ->
               RawCalls.execute(
+                  retry.deadline(),
                   api.getNamespacedCustomObject(
                           FqdnNetworkPolicy.GROUP,
                           FqdnNetworkPolicy.VERSION,
@@ -158,7 +166,7 @@ public final class FqdnPolicyStore {
     retry.call(
         "apply status of " + id,
         () -> {
-          RawCalls.apply(client, statusCall(id, json, dryRun), json);
+          RawCalls.apply(client, retry.deadline(), statusCall(id, json, dryRun), json);
           return null;
         });
   }

@@ -18,12 +18,17 @@ public final class KubeClients {
    * Returns a client configured from, in order: {@code kubeconfig} when given, {@code $KUBECONFIG},
    * {@code ~/.kube/config}, then the pod's service account.
    *
-   * @param timeout bounds each API request; the client has no read timeout of its own
-   * @param maxConnections how many requests may be in flight to the API server at once
+   * <p>Every request is synchronous ({@code execute()}), so OkHttp's dispatcher limits, which
+   * govern only {@code enqueue()}, would bound nothing and are not set. What bounds concurrency is
+   * the callers: lists and gets run one after another on the run's thread, writes and Events on the
+   * run's {@code --api-concurrency} threads.
+   *
+   * @param timeout bounds each API request as a whole (connect, send, wait, read: OkHttp's call
+   *     timeout), and each of its steps; the client has no timeout of its own. {@link RawCalls}
+   *     cuts it further to what is left of the run's {@link Deadline}.
    * @throws ConfigurationException when the configuration cannot be read; the message names it
    */
-  public static ApiClient create(Path kubeconfig, Duration timeout, int maxConnections)
-      throws ConfigurationException {
+  public static ApiClient create(Path kubeconfig, Duration timeout) throws ConfigurationException {
     ApiClient client;
     try {
       if (kubeconfig != null) {
@@ -48,15 +53,12 @@ public final class KubeClients {
     } catch (IOException e) {
       throw new ConfigurationException("cannot build the Kubernetes client: " + e.getMessage(), e);
     }
-    var dispatcher = new okhttp3.Dispatcher();
-    dispatcher.setMaxRequests(Math.max(maxConnections, 1));
-    dispatcher.setMaxRequestsPerHost(Math.max(maxConnections, 1));
     client.setHttpClient(
         client
             .getHttpClient()
             .newBuilder()
-            .dispatcher(dispatcher)
             .addInterceptor(new FirstRequestLog())
+            .callTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .connectTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .writeTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)

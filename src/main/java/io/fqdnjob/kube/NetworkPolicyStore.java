@@ -81,6 +81,7 @@ public final class NetworkPolicyStore {
               "get networkpolicy " + id,
               () ->
                   RawCalls.execute(
+                      retry.deadline(),
                       api.readNamespacedNetworkPolicy(id.name(), id.namespace()).buildCall(null))));
     } catch (ApiException e) {
       if (e.getCode() == 404) {
@@ -98,6 +99,7 @@ public final class NetworkPolicyStore {
         () -> {
           RawCalls.apply(
               client,
+              retry.deadline(),
               api.patchNamespacedNetworkPolicy(id.name(), id.namespace(), new V1Patch(json))
                   .fieldManager(FqdnPolicyStore.FIELD_MANAGER)
                   .force(true)

@@ -47,7 +47,8 @@ final class Pagination {
       try {
         do {
           String current = token;
-          JsonObject page = retry.call(what, () -> RawCalls.execute(pageCall.build(current)));
+          JsonObject page =
+              retry.call(what, () -> RawCalls.execute(retry.deadline(), pageCall.build(current)));
           for (JsonElement item : FqdnPolicyStore.items(page)) {
             if (item.isJsonObject()) {
               JsonObject object = item.getAsJsonObject();

@@ -7,6 +7,8 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -26,18 +28,40 @@ final class RawCalls {
 
   private RawCalls() {}
 
-  static JsonObject execute(Call call) throws ApiException {
+  /**
+   * Executes {@code call}, its whole exchange bounded by the client's call timeout cut to what is
+   * left of {@code deadline}. A failure throws a {@link RequestFailedException} naming the request
+   * and the API server.
+   */
+  static JsonObject execute(Deadline deadline, Call call) throws ApiException {
+    bound(call, deadline);
     try (Response response = call.execute()) {
       ResponseBody body = response.body();
       String text = body == null ? "" : body.string();
       if (!response.isSuccessful()) {
-        throw new ApiException(
-            response.message(), response.code(), response.headers().toMultimap(), text);
+        throw new RequestFailedException(
+            call.request(),
+            response.message(),
+            response.code(),
+            response.headers().toMultimap(),
+            text);
       }
       return text.isEmpty() ? new JsonObject() : JsonParser.parseString(text).getAsJsonObject();
     } catch (IOException e) {
-      throw new ApiException(e.getMessage(), e, 0, null);
+      throw new RequestFailedException(call.request(), e);
     }
+  }
+
+  /**
+   * Sets the timeout of the whole call (connect, write, wait, read) to the client's call timeout,
+   * or to what is left of the deadline when that is less.
+   */
+  static void bound(Call call, Deadline deadline) {
+    long configured = call.timeout().timeoutNanos();
+    Duration limit =
+        deadline.cap(configured == 0 ? Duration.ofDays(1) : Duration.ofNanos(configured));
+    // Zero would mean no timeout at all.
+    call.timeout().timeout(Math.max(1, limit.toNanos()), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -48,7 +72,8 @@ final class RawCalls {
    * for it, and parsing every answer of a large run into a tree costs CPU on the machine the API
    * server may share. A failure throws the same {@link ApiException} as {@link #execute}.
    */
-  static void apply(ApiClient client, Call call, String body) throws ApiException {
+  static void apply(ApiClient client, Deadline deadline, Call call, String body)
+      throws ApiException {
     Request request =
         call.request()
             .newBuilder()
@@ -56,18 +81,20 @@ final class RawCalls {
             // From bytes: a String body would add "; charset=utf-8" to the content type.
             .patch(RequestBody.create(body.getBytes(StandardCharsets.UTF_8), APPLY_PATCH))
             .build();
-    try (Response response = client.getHttpClient().newCall(request).execute()) {
+    Call applyCall = client.getHttpClient().newCall(request);
+    bound(applyCall, deadline);
+    try (Response response = applyCall.execute()) {
       ResponseBody responseBody = response.body();
       if (!response.isSuccessful()) {
         String text = responseBody == null ? "" : responseBody.string();
-        throw new ApiException(
-            response.message(), response.code(), response.headers().toMultimap(), text);
+        throw new RequestFailedException(
+            request, response.message(), response.code(), response.headers().toMultimap(), text);
       }
       if (responseBody != null) {
         responseBody.source().readAll(Okio.blackhole());
       }
     } catch (IOException e) {
-      throw new ApiException(e.getMessage(), e, 0, null);
+      throw new RequestFailedException(request, e);
     }
   }
 }

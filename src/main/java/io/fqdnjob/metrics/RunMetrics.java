@@ -30,6 +30,12 @@ public final class RunMetrics {
     gauge(registry, "fqdn_job_last_run_timestamp_seconds", "When the last run finished, Unix time.")
         .set(finished);
     lastRunFailed(registry).set(metrics.succeeded ? 0 : 1);
+    gauge(
+            registry,
+            "fqdn_job_last_run_exit_code",
+            "Exit code of the last run: 0 completed, 1 some resource not written or nothing listed,"
+                + " 3 cut short by --deadline (the rest is left for the next run).")
+        .set(summary.exitCode());
     gauge(registry, "fqdn_job_run_duration_seconds", "How long the last run took.")
         .set(summary.duration().toMillis() / 1000.0);
     Gauge resources =
@@ -49,6 +55,7 @@ public final class RunMetrics {
     resources.labelValues("abandoned").set(summary.abandoned());
     resources.labelValues("repaired").set(summary.repaired());
     resources.labelValues("deleting").set(summary.deleting());
+    resources.labelValues("cut_short").set(summary.cutShort());
     Gauge lookups =
         Gauge.builder()
             .name("fqdn_job_lookups")
@@ -97,7 +104,8 @@ public final class RunMetrics {
     return gauge(
         registry,
         "fqdn_job_last_run_failed",
-        "1 when the last run left some resource unwritten or could not run at all, else 0.");
+        "1 when the last run left some resource unwritten (also when cut short by its deadline) or"
+            + " could not run at all, else 0.");
   }
 
   /** Returns the registry holding the metrics. */

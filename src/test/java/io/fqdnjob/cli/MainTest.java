@@ -64,4 +64,25 @@ class MainTest {
     assertEquals(0, execute("--help"));
     assertEquals(0, execute("render", "--help"));
   }
+
+  @Test
+  void deadlineBelowOneSecondIsAUsageError() {
+    assertEquals(2, execute("run", "--deadline", "500ms"));
+    assertTrue(err.toString().contains("--deadline must be at least 1s"), err.toString());
+  }
+
+  @Test
+  void helpListsEveryExitCode() {
+    StringWriter out = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    assertEquals(0, cli.execute("--help"));
+    assertTrue(out.toString().contains("3   run cut short by --deadline"), out.toString());
+    StringWriter runHelp = new StringWriter();
+    CommandLine run = Main.commandLine();
+    run.setOut(new PrintWriter(runHelp, true));
+    assertEquals(0, run.execute("run", "--help"));
+    assertTrue(runHelp.toString().contains("3   run cut short by --deadline"), runHelp.toString());
+    assertTrue(runHelp.toString().contains("--deadline=DURATION"), runHelp.toString());
+  }
 }

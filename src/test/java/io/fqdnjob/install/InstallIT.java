@@ -184,11 +184,11 @@ class InstallIT {
         () -> assertTrue(jobSpec.has("ttlSecondsAfterFinished")),
         () -> assertTrue(jobSpec.has("backoffLimit")),
         () -> assertEquals("FailJob", rule.get("action").getAsString()),
-        () -> assertEquals("[2]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
+        () -> assertEquals("[2,3]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
         () -> assertEquals("Never", podSpec.get("restartPolicy").getAsString()),
         () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
         () -> assertTrue(podSpec.get("automountServiceAccountToken").getAsBoolean()),
-        () -> assertEquals(List.of("run"), args(podSpec)),
+        () -> assertEquals(List.of("run", "--deadline", "40s"), args(podSpec)),
         () -> assertEquals("ghcr.io/fqdn-job/fqdn-job:0.1.0", container.get("image").getAsString()),
         () ->
             assertTrue(
@@ -284,7 +284,9 @@ class InstallIT {
     List<JsonObject> objects = render(bed, overlay);
     JsonObject podSpec = cronJobPodSpec(only(objects, "CronJob", NAME));
     assertEquals(
-        List.of("run", "--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"), args(podSpec));
+        List.of(
+            "run", "--deadline", "40s", "--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"),
+        args(podSpec));
     JsonArray egress =
         only(objects, "NetworkPolicy", NAME).getAsJsonObject("spec").getAsJsonArray("egress");
     JsonObject last = egress.get(egress.size() - 1).getAsJsonObject();
@@ -302,7 +304,7 @@ class InstallIT {
     InstallSupport.apply(bed, overlay, true);
     List<JsonObject> objects = render(bed, overlay);
     assertEquals(
-        List.of("run", "--dns-from-service", "kube-system/kube-dns"),
+        List.of("run", "--deadline", "40s", "--dns-from-service", "kube-system/kube-dns"),
         args(cronJobPodSpec(only(objects, "CronJob", NAME))));
 
     // A DNS Service in kube-system with documentation addresses; the run is scoped to nothing,
@@ -418,7 +420,7 @@ class InstallIT {
         () -> assertEquals(3, jobSpec.get("parallelism").getAsInt()),
         () ->
             assertEquals(
-                List.of("run", "--shard-count", "3"),
+                List.of("run", "--deadline", "40s", "--shard-count", "3"),
                 args(jobSpec.getAsJsonObject("template").getAsJsonObject("spec"))),
         () -> assertTrue(jobSpec.has("podFailurePolicy")));
   }

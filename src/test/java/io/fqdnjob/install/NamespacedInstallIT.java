@@ -144,7 +144,8 @@ class NamespacedInstallIT {
             .getAsJsonObject("spec")
             .getAsJsonObject("template")
             .getAsJsonObject("spec");
-    assertEquals(List.of("run", "--namespace", "$(POD_NAMESPACE)"), args(podSpec));
+    assertEquals(
+        List.of("run", "--deadline", "40s", "--namespace", "$(POD_NAMESPACE)"), args(podSpec));
   }
 
   @Test
@@ -154,7 +155,8 @@ class NamespacedInstallIT {
       JsonObject pod = InstallSupport.podFromCronJob(bed, ns, jobName);
       JsonObject container = container(pod.getAsJsonObject("spec"));
       assertEquals(
-          List.of("run", "--namespace", "$(POD_NAMESPACE)"), args(pod.getAsJsonObject("spec")));
+          List.of("run", "--deadline", "40s", "--namespace", "$(POD_NAMESPACE)"),
+          args(pod.getAsJsonObject("spec")));
       String env = container.get("env").toString();
       assertTrue(
           env.contains(
@@ -194,7 +196,14 @@ class NamespacedInstallIT {
         result
             .stderr()
             .contains(
-                "run failed: HTTP 403: fqdnnetworkpolicies.fqdn.konsole.is is forbidden: User"
+                "run failed: could not list the resources: GET"
+                    + " /apis/fqdn.konsole.is/v1alpha1/fqdnnetworkpolicies on API server "),
+        result.toString());
+    assertTrue(
+        result
+            .stderr()
+            .contains(
+                "HTTP 403: fqdnnetworkpolicies.fqdn.konsole.is is forbidden: User"
                     + " \"system:serviceaccount:"
                     + ns
                     + ":fqdn-job\" cannot list resource \"fqdnnetworkpolicies\" in API group"

@@ -474,7 +474,14 @@ class NodeInstallIT {
             op(
                 "test",
                 cronArgs,
-                List.of("run", "--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11")));
+                List.of(
+                    "run",
+                    "--deadline",
+                    "40s",
+                    "--dns-server",
+                    "10.0.0.10",
+                    "--dns-server",
+                    "10.0.0.11")));
         workload.add(op("replace", cronArgs, List.of("run", "--dns-server", dnsServer)));
         Map<String, Object> placeholderRule =
             Map.of(

@@ -2,6 +2,7 @@ package io.fqdnjob.job;
 
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.kube.ApiRetry;
+import io.fqdnjob.kube.Deadline;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.NetworkPolicyStore;
@@ -109,7 +110,15 @@ final class InProcessRun {
               AddressFilter.defaults(),
               clock,
               new RunJob.Options(
-                  scope, dueSlack, force, dryRun, 4, null, new Shard(0, 1), maxPeersPerPolicy),
+                  scope,
+                  dueSlack,
+                  force,
+                  dryRun,
+                  4,
+                  null,
+                  new Shard(0, 1),
+                  maxPeersPerPolicy,
+                  Deadline.none()),
               new PrintStream(printed, true, StandardCharsets.UTF_8),
               progress)
           .run();

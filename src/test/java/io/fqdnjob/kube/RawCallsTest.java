@@ -107,7 +107,54 @@ class RawCallsTest {
             ApiException.class,
             () -> store.apply(new ResourceId("team-a", "web"), new JsonObject(), false));
     assertEquals(422, e.getCode());
-    assertEquals("HTTP 422: spec.podSelector: Required", ApiRetry.describe(e));
+    assertEquals(
+        "PATCH /apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies/web on API server"
+            + " api.invalid:6443: HTTP 422: spec.podSelector: Required",
+        ApiRetry.describe(e));
     assertEquals(1, sent.size(), "a refused apply is not retried");
+  }
+
+  @Test
+  void transportFailureNamesTheRequestAndTheApiServer() {
+    ApiClient client = new ApiClient();
+    client.setBasePath("https://api.invalid:6443");
+    client.setHttpClient(
+        new OkHttpClient.Builder()
+            .addInterceptor(chain -> {
+              throw new java.net.SocketTimeoutException("timeout");
+            })
+            .build());
+    NetworkPolicyStore store = new NetworkPolicyStore(client, new ApiRetry(1, null, null));
+    ApiException e =
+        assertThrows(
+            ApiException.class,
+            () -> store.apply(new ResourceId("team-a", "web"), new JsonObject(), false));
+    assertEquals(
+        "PATCH /apis/networking.k8s.io/v1/namespaces/team-a/networkpolicies/web on API server"
+            + " api.invalid:6443: SocketTimeoutException: timeout",
+        ApiRetry.describe(e));
+  }
+
+  @Test
+  void eachCallIsBoundedByWhatIsLeftOfTheDeadline() {
+    okhttp3.Call call =
+        new OkHttpClient.Builder()
+            .callTimeout(java.time.Duration.ofSeconds(30))
+            .build()
+            .newCall(new Request.Builder().url("https://api.invalid:6443/api").build());
+    RawCalls.bound(
+        call,
+        Deadline.after(
+            java.time.Duration.ofSeconds(4),
+            java.time.Clock.fixed(java.time.Instant.now(), java.time.ZoneOffset.UTC)));
+    assertEquals(4_000_000_000L, call.timeout().timeoutNanos());
+
+    okhttp3.Call unbounded =
+        new OkHttpClient.Builder()
+            .callTimeout(java.time.Duration.ofSeconds(30))
+            .build()
+            .newCall(new Request.Builder().url("https://api.invalid:6443/api").build());
+    RawCalls.bound(unbounded, Deadline.none());
+    assertEquals(30_000_000_000L, unbounded.timeout().timeoutNanos());
   }
 }

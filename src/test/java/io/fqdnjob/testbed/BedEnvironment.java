@@ -25,6 +25,8 @@ record BedEnvironment(
     String pushgatewayUrl,
     InetSocketAddress dnsAltAddress,
     String splitZoneOrigin,
+    String toxiproxyUrl,
+    String etcdUrl,
     NodeEnvironment node) {
 
   private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
@@ -57,6 +59,8 @@ record BedEnvironment(
         require(values, "FQDN_TESTBED_PUSHGATEWAY", envOutput),
         address(require(values, "FQDN_TESTBED_DNS_ALT", envOutput)),
         stripDot(require(values, "FQDN_TESTBED_SPLIT_ZONE", envOutput)),
+        require(values, "FQDN_TESTBED_TOXIPROXY", envOutput),
+        require(values, "FQDN_TESTBED_ETCD", envOutput),
         values.containsKey("FQDN_TESTBED_NODE") ? node(values, envOutput) : null);
   }
 

@@ -23,6 +23,8 @@ class BedEnvironmentTest {
       export FQDN_TESTBED_PUSHGATEWAY='http://127.0.0.1:29780'
       export FQDN_TESTBED_DNS_ALT='127.0.0.1:21606'
       export FQDN_TESTBED_SPLIT_ZONE='split.bed.test.'
+      export FQDN_TESTBED_TOXIPROXY='http://127.0.0.1:24474'
+      export FQDN_TESTBED_ETCD='https://127.0.0.1:21379'
       """;
 
   private static final String NODE_LINES =
@@ -48,6 +50,8 @@ class BedEnvironmentTest {
     assertEquals("http://127.0.0.1:29780", env.pushgatewayUrl());
     assertEquals(21606, env.dnsAltAddress().getPort());
     assertEquals("split.bed.test", env.splitZoneOrigin());
+    assertEquals("http://127.0.0.1:24474", env.toxiproxyUrl());
+    assertEquals("https://127.0.0.1:21379", env.etcdUrl());
   }
 
   @Test

@@ -219,6 +219,30 @@ public final class TestBed {
     return processes.environment().pushgatewayUrl();
   }
 
+  /** The bed's Toxiproxy, which puts faults between a client and a server on demand. */
+  public Toxiproxy toxiproxy() {
+    return new Toxiproxy(processes.environment().toxiproxyUrl());
+  }
+
+  /**
+   * The bed's etcd client URL, {@code https://127.0.0.1:PORT}; it asks for a client certificate
+   * ({@link #etcdClientCertificate()}, {@link #etcdClientKey()}) signed by {@link
+   * #caCertificate()}.
+   */
+  public String etcdUrl() {
+    return processes.environment().etcdUrl();
+  }
+
+  /** The PEM client certificate the API server uses towards etcd. */
+  public Path etcdClientCertificate() {
+    return stateDir().resolve("pki/apiserver-etcd-client.crt");
+  }
+
+  /** The PEM key of {@link #etcdClientCertificate()}. */
+  public Path etcdClientKey() {
+    return stateDir().resolve("pki/apiserver-etcd-client.key");
+  }
+
   /**
    * The URL of BIND's JSON statistics ({@code .../json/v1/server}), holding query counters by
    * opcode, rcode and type; benchmarks read it before and after a run.

@@ -1,0 +1,58 @@
+package io.fqdnjob.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fqdnjob.metrics.RunMetrics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The exit code and the summary line of a run, as the README documents them. */
+class RunSummaryTest {
+  private static RunSummary run(int failed) {
+    return new RunSummary(
+        3, 2, 1, 0, failed, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+  }
+
+  @Test
+  void aCompleteRunExitsZero() {
+    assertEquals(0, run(0).exitCode());
+  }
+
+  @Test
+  void aResourceNotWrittenExitsOneEvenWhenAlsoCutShort() {
+    assertEquals(1, run(1).exitCode());
+    assertEquals(1, run(1).withCutShort(2).exitCode());
+  }
+
+  @Test
+  void resourcesLeftByTheDeadlineExitThree() {
+    RunSummary summary = run(0).withCutShort(2);
+    assertEquals(3, summary.exitCode());
+    assertTrue(summary.toString().contains("cutShort=2"), summary.toString());
+    assertTrue(summary.toString().endsWith(" exit=3"), summary.toString());
+  }
+
+  @Test
+  void aListGivenUpAtTheDeadlineExitsThreeAndAFailedListOne() {
+    RunSummary cut = RunSummary.unlisted(RunSummary.ListOutcome.CUT_SHORT, Duration.ofSeconds(9));
+    assertEquals(3, cut.exitCode());
+    assertTrue(cut.toString().contains("listed=0 "), cut.toString());
+    assertTrue(cut.toString().endsWith("list=cut-short exit=3"), cut.toString());
+    assertEquals(1, RunSummary.unlisted(RunSummary.ListOutcome.FAILED, Duration.ZERO).exitCode());
+  }
+
+  @Test
+  void metricsCarryTheExitCodeAndNoSuccessTimeWhenCutShort() {
+    RunMetrics metrics = RunMetrics.of(run(0).withCutShort(1), Instant.now());
+    String names =
+        metrics.registry().scrape().stream()
+            .map(m -> m.getMetadata().getName() + "=" + m.getDataPoints())
+            .toList()
+            .toString();
+    assertTrue(names.contains("fqdn_job_last_run_exit_code"), names);
+    assertTrue(!metrics.succeeded(), "a cut-short run is no success");
+  }
+}
