@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.ResourceId;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -243,7 +244,7 @@ public record LiveNetworkPolicy(
 
   private static Iterable<JsonObject> objects(JsonElement element) {
     if (element == null || !element.isJsonArray()) {
-      return java.util.List.of();
+      return List.of();
     }
     return element.getAsJsonArray().asList().stream()
         .filter(JsonElement::isJsonObject)
