@@ -158,9 +158,17 @@ launch() {
   shift
   log "starting $name"
   setsid "$@" </dev/null >"$LOGS/$name.log" 2>&1 7>&- 9>&- &
-  local pid=$!
+  local pid=$! i
   echo "$pid" >"$RUN/$name.pid"
   STARTED+=("$name")
+  # Until the child has called exec, /proc shows this script's command line, and the process would
+  # not count as ours: on a busy machine a readiness check could take that for an early exit.
+  for ((i = 0; i < 50; i++)); do
+    if is_ours "$pid" "$name" || ! kill -0 "$pid" 2>/dev/null; then
+      break
+    fi
+    sleep 0.1
+  done
 }
 
 # Waits until `check` succeeds, failing early with the log's tail when the process has exited.
