@@ -390,7 +390,9 @@ public final class RunJob {
       } catch (ApiException e) {
         countFailure(id, e);
         if (e instanceof DeadlineExceededException) {
-          return; // Left exactly as it was, for the next run.
+          // Left exactly as it was, for the next run.
+          LOG.warn("{}: NetworkPolicy not applied: {}", id, ApiRetry.describe(e));
+          return;
         }
         failureReason = "ApplyFailed";
         failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
