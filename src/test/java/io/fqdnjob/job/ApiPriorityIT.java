@@ -208,14 +208,7 @@ class ApiPriorityIT {
     CompletableFuture<HttpResponse<String>> hold = holdTheSeat(token);
     try {
       JobProcess.Result result =
-          job.runWith(
-              kubeconfig,
-              "--namespace",
-              bed.namespace(),
-              "--policy",
-              bed.namespace() + "/never",
-              "--deadline",
-              "20s");
+          job.runWith(kubeconfig, "--policy", bed.namespace() + "/never", "--deadline", "20s");
       assertEquals(1, result.exitCode(), result.toString());
       assertTrue(result.stderr().contains("HTTP 429"), result.toString());
       assertTrue(result.stderr().contains("list=failed exit=1"), result.toString());
