@@ -517,13 +517,19 @@ node_down() {
   stop_components containerd
   unmount_under "$NODE_DIR"
   rm -rf "$NODE_DIR/cni-ipam" "$NODE_DIR/containerd/state" "$NODE_DIR/containerd/tmp"
-  node_reset_machine
-  if [ -f "$NODE_DIR/ip_forward.saved" ]; then
-    sysctl -qw "net.ipv4.ip_forward=$(cat "$NODE_DIR/ip_forward.saved")" 2>/dev/null
-    rm -f "$NODE_DIR/ip_forward.saved"
-  fi
-  if [ -f "$NODE_LOCK.owner" ] && [ "$(cat "$NODE_LOCK.owner")" = "$DIR" ]; then
+  # The machine-wide part only when the node is this bed's: a bed that ran a node once and runs
+  # without one now must not take down the bridge and rules of another bed's node.
+  local owner
+  owner=$(cat "$NODE_LOCK.owner" 2>/dev/null) || owner=""
+  if [ "$owner" = "$DIR" ] || { [ -z "$owner" ] && [ "${NODE:-0}" = 1 ]; }; then
+    node_reset_machine
+    if [ -f "$NODE_DIR/ip_forward.saved" ]; then
+      sysctl -qw "net.ipv4.ip_forward=$(cat "$NODE_DIR/ip_forward.saved")" 2>/dev/null
+      rm -f "$NODE_DIR/ip_forward.saved"
+    fi
     rm -f "$NODE_LOCK.owner"
+  elif [ -n "$owner" ]; then
+    log "node: the machine's bridge and rules are left alone: the node now belongs to $owner"
   fi
 }
 
