@@ -76,78 +76,10 @@ public record RunSummary(
     lookupsByReason = Map.copyOf(lookupsByReason);
   }
 
-  /** A run that listed its resources and met no deadline. */
-  public RunSummary(
-      int listed,
-      int due,
-      int applied,
-      int unchanged,
-      int failed,
-      int conflicts,
-      int tooLarge,
-      int invalid,
-      int abandoned,
-      int repaired,
-      int deleting,
-      int uniqueNames,
-      long queries,
-      int networkPolicyWrites,
-      int statusWrites,
-      Duration duration,
-      Instant nextDue,
-      Map<ResolveReason, Integer> lookupsByReason) {
-    this(
-        listed,
-        due,
-        applied,
-        unchanged,
-        failed,
-        conflicts,
-        tooLarge,
-        invalid,
-        abandoned,
-        repaired,
-        deleting,
-        uniqueNames,
-        queries,
-        networkPolicyWrites,
-        statusWrites,
-        duration,
-        nextDue,
-        lookupsByReason,
-        0,
-        ListOutcome.LISTED);
-  }
-
   /** Returns the summary of a run that could not list the resources and so wrote nothing. */
   public static RunSummary unlisted(ListOutcome list, Duration duration) {
     return new RunSummary(
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, duration, null, Map.of(), 0, list);
-  }
-
-  /** Returns this summary with {@code cutShort} resources left for the next run. */
-  public RunSummary withCutShort(int cutShort) {
-    return new RunSummary(
-        listed,
-        due,
-        applied,
-        unchanged,
-        failed,
-        conflicts,
-        tooLarge,
-        invalid,
-        abandoned,
-        repaired,
-        deleting,
-        uniqueNames,
-        queries,
-        networkPolicyWrites,
-        statusWrites,
-        duration,
-        nextDue,
-        lookupsByReason,
-        cutShort,
-        list);
   }
 
   /**

@@ -20,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,25 +105,20 @@ class ApiBoundsIT {
     create(ns, "waiting", bed.zone().timeoutName(), "resolveTimeoutSeconds: 30\n");
     try (Toxiproxy.Proxy proxy = bed.toxiproxy().inFrontOfApiServer(bed, "api-writes")) {
       Path log = Files.createTempFile("fqdn-job-writes", ".log");
-      List<String> command =
-          new ArrayList<>(
-              job.command(
-                  "run",
-                  "--kubeconfig",
-                  proxy.kubeconfig().toString(),
-                  "--dns-server",
-                  bed.dnsServer(),
-                  "--namespace",
-                  ns,
-                  "--lookup-deadline",
-                  "4s",
-                  "--deadline",
-                  "12s"));
       Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+          job.start(
+              log,
+              "run",
+              "--kubeconfig",
+              proxy.kubeconfig().toString(),
+              "--dns-server",
+              bed.dnsServer(),
+              "--namespace",
+              ns,
+              "--lookup-deadline",
+              "4s",
+              "--deadline",
+              "12s");
       try {
         JobProcess.awaitOutput(log, "resources listed");
         proxy.stall();
@@ -170,19 +163,16 @@ class ApiBoundsIT {
       proxy.resetPeer();
       Path log = Files.createTempFile("fqdn-job-reset", ".log");
       Process process =
-          new ProcessBuilder(
-                  job.command(
-                      "run",
-                      "--kubeconfig",
-                      proxy.kubeconfig().toString(),
-                      "--dns-server",
-                      bed.dnsServer(),
-                      "--namespace",
-                      ns,
-                      "--verbose"))
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+          job.start(
+              log,
+              "run",
+              "--kubeconfig",
+              proxy.kubeconfig().toString(),
+              "--dns-server",
+              bed.dnsServer(),
+              "--namespace",
+              ns,
+              "--verbose");
       try {
         // The first attempts meet resets; once the job says it retries, the resets stop.
         JobProcess.awaitOutput(log, "retrying in");
@@ -230,23 +220,20 @@ class ApiBoundsIT {
     Path log = Files.createTempFile("fqdn-job-loop-deadline", ".log");
     // The second run starts after --max-interval, past --deadline counted from the process start.
     Process process =
-        new ProcessBuilder(
-                job.command(
-                    "run",
-                    "--kubeconfig",
-                    bed.kubeconfig().toString(),
-                    "--dns-server",
-                    bed.dnsServer(),
-                    "--namespace",
-                    ns,
-                    "--loop",
-                    "--deadline",
-                    "4s",
-                    "--max-interval",
-                    "6s"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        job.start(
+            log,
+            "run",
+            "--kubeconfig",
+            bed.kubeconfig().toString(),
+            "--dns-server",
+            bed.dnsServer(),
+            "--namespace",
+            ns,
+            "--loop",
+            "--deadline",
+            "4s",
+            "--max-interval",
+            "6s");
     try {
       Instant limit = Instant.now().plus(Duration.ofSeconds(60));
       while (Files.readString(log).split("run finished:", -1).length < 3

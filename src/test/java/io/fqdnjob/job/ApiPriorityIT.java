@@ -166,19 +166,16 @@ class ApiPriorityIT {
     CompletableFuture<HttpResponse<String>> hold = holdTheSeat(token);
     Path log = Files.createTempFile("fqdn-job-apf", ".log");
     Process process =
-        new ProcessBuilder(
-                job.command(
-                    "run",
-                    "--kubeconfig",
-                    kubeconfig.toString(),
-                    "--dns-server",
-                    bed.dnsServer(),
-                    "--namespace",
-                    bed.namespace(),
-                    "--verbose"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        job.start(
+            log,
+            "run",
+            "--kubeconfig",
+            kubeconfig.toString(),
+            "--dns-server",
+            bed.dnsServer(),
+            "--namespace",
+            bed.namespace(),
+            "--verbose");
     try {
       JobProcess.awaitOutput(log, "HTTP 429");
       webhook.clearToxics(); // the held request ends; the seat is free again

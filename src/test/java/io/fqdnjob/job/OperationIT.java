@@ -52,23 +52,20 @@ class OperationIT {
 
     Path log = Files.createTempFile("fqdn-job-loop", ".log");
     Process process =
-        new ProcessBuilder(
-                job.command(
-                    "run",
-                    "--kubeconfig",
-                    bed.kubeconfig().toString(),
-                    "--dns-server",
-                    bed.dnsServer(),
-                    "--namespace",
-                    ns,
-                    "--loop",
-                    "--max-interval",
-                    "30s",
-                    "--due-slack",
-                    "0s"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        job.start(
+            log,
+            "run",
+            "--kubeconfig",
+            bed.kubeconfig().toString(),
+            "--dns-server",
+            bed.dnsServer(),
+            "--namespace",
+            ns,
+            "--loop",
+            "--max-interval",
+            "30s",
+            "--due-slack",
+            "0s");
     try {
       awaitPeers(ns, "looped", List.of("198.51.100.1/32"), Duration.ofSeconds(30), log);
       Instant changed = Instant.now();
@@ -228,21 +225,18 @@ class OperationIT {
     bed.kubectl("create", "namespace", empty);
     Path log = Files.createTempFile("fqdn-job-moving", ".log");
     Process process =
-        new ProcessBuilder(
-                job.command(
-                    "run",
-                    "--kubeconfig",
-                    bed.kubeconfig().toString(),
-                    "--dns-from-service",
-                    bed.namespace() + "/moving-dns",
-                    "--namespace",
-                    empty,
-                    "--loop",
-                    "--max-interval",
-                    "1s"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
+        job.start(
+            log,
+            "run",
+            "--kubeconfig",
+            bed.kubeconfig().toString(),
+            "--dns-from-service",
+            bed.namespace() + "/moving-dns",
+            "--namespace",
+            empty,
+            "--loop",
+            "--max-interval",
+            "1s");
     try {
       JobProcess.awaitOutput(log, "192.0.2.61:53");
       // A DNS pod was replaced: the next run asks the new one.

@@ -92,16 +92,7 @@ class RunCorrectnessIT {
     assertEquals(0, count(events("shared"), "Updated"));
 
     // An extra egress rule is drift: it allows more than the resource does.
-    bed.kubectl(
-        "patch",
-        "networkpolicy",
-        "shared",
-        "-n",
-        bed.namespace(),
-        "--type=json",
-        "-p",
-        "[{\"op\":\"add\",\"path\":\"/spec/egress/-\","
-            + "\"value\":{\"to\":[{\"ipBlock\":{\"cidr\":\"0.0.0.0/0\"}}]}}]");
+    allowEverywhere("shared");
     RunSummary restored = run.policies("shared");
     assertEquals(1, restored.networkPolicyWrites(), restored.toString());
     JsonObject policy = get("networkpolicy", "shared");
@@ -250,16 +241,7 @@ class RunCorrectnessIT {
     assertEquals(1, count(events("drift"), "PolicyRepaired"));
     assertEquals(0, run.policies("drift").networkPolicyWrites(), "repaired once");
 
-    bed.kubectl(
-        "patch",
-        "networkpolicy",
-        "drift",
-        "-n",
-        bed.namespace(),
-        "--type=json",
-        "-p",
-        "[{\"op\":\"add\",\"path\":\"/spec/egress/-\","
-            + "\"value\":{\"to\":[{\"ipBlock\":{\"cidr\":\"0.0.0.0/0\"}}]}}]");
+    allowEverywhere("drift");
     RunSummary narrowed = run.policies("drift");
     assertEquals(1, narrowed.repaired(), narrowed.toString());
     assertEquals(List.of("198.51.100.16/32"), BedObjects.peers(get("networkpolicy", "drift")));
@@ -455,6 +437,20 @@ class RunCorrectnessIT {
         "podSelector: {}\n" + fields + "egress:\n- toFQDNS: [%s]\n".formatted(fqdn));
   }
 
+  /** Another writer adds an egress rule to 0.0.0.0/0 to the generated policy. */
+  private static void allowEverywhere(String policy) {
+    bed.kubectl(
+        "patch",
+        "networkpolicy",
+        policy,
+        "-n",
+        bed.namespace(),
+        "--type=json",
+        "-p",
+        "[{\"op\":\"add\",\"path\":\"/spec/egress/-\","
+            + "\"value\":{\"to\":[{\"ipBlock\":{\"cidr\":\"0.0.0.0/0\"}}]}}]");
+  }
+
   private static void patchStatus(String resource, String status) {
     bed.kubectl(
         "patch",
@@ -473,37 +469,12 @@ class RunCorrectnessIT {
    * with "refused" in the bed's namespace, and waits until the API server enforces it.
    */
   private static void refuseNetworkPolicyUpdates(String name) throws InterruptedException {
-    bed.kubectlWithInput(
-        """
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: %1$s}
-        spec:
-          failurePolicy: Fail
-          matchConstraints:
-            resourceRules:
-            - apiGroups: [networking.k8s.io]
-              apiVersions: [v1]
-              operations: [UPDATE]
-              resources: [networkpolicies]
-          validations:
-          - expression: "!object.metadata.name.startsWith('refused')"
-            message: "changes to this NetworkPolicy are refused by %1$s"
-        ---
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicyBinding
-        metadata: {name: %1$s}
-        spec:
-          policyName: %1$s
-          validationActions: [Deny]
-          matchResources:
-            namespaceSelector:
-              matchLabels: {kubernetes.io/metadata.name: %2$s}
-        """
-            .formatted(name, bed.namespace()),
-        "apply",
-        "-f",
-        "-");
+    BedObjects.refuseNetworkPoliciesNamedRefused(
+        bed,
+        name,
+        bed.namespace(),
+        "[UPDATE]",
+        "changes to this NetworkPolicy are refused by " + name);
     for (int i = 0; i < 200 && updateAccepted(); i++) {
       Thread.sleep(100); // the API server loads admission policies asynchronously
     }

@@ -15,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,34 +39,12 @@ class RunFailureIT {
     job = new JobProcess(bed);
     // A real admission rule of the API server, so the refusal is the server's own: any
     // NetworkPolicy whose name starts with "refused" in this class's namespace is denied.
-    bed.kubectlApply(
-        """
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicy
-        metadata: {name: %1$s}
-        spec:
-          failurePolicy: Fail
-          matchConstraints:
-            resourceRules:
-            - apiGroups: [networking.k8s.io]
-              apiVersions: [v1]
-              operations: [CREATE, UPDATE]
-              resources: [networkpolicies]
-          validations:
-          - expression: "!object.metadata.name.startsWith('refused')"
-            message: NetworkPolicies named refused* are not allowed here
-        ---
-        apiVersion: admissionregistration.k8s.io/v1
-        kind: ValidatingAdmissionPolicyBinding
-        metadata: {name: %1$s}
-        spec:
-          policyName: %1$s
-          validationActions: [Deny]
-          matchResources:
-            namespaceSelector:
-              matchLabels: {kubernetes.io/metadata.name: %2$s}
-        """
-            .formatted(POLICY_NAME, bed.namespace()));
+    BedObjects.refuseNetworkPoliciesNamedRefused(
+        bed,
+        POLICY_NAME,
+        bed.namespace(),
+        "[CREATE, UPDATE]",
+        "NetworkPolicies named refused* are not allowed here");
   }
 
   @AfterAll
@@ -112,22 +88,17 @@ class RunFailureIT {
       apply(ns, "quick", null, "resolveTimeoutSeconds: 5\n", fast);
       apply(ns, "waiting", null, "resolveTimeoutSeconds: 30\n", bed.zone().timeoutName());
 
-      List<String> command =
-          new ArrayList<>(
-              job.command(
-                  "run",
-                  "--kubeconfig",
-                  bed.kubeconfig().toString(),
-                  "--dns-server",
-                  bed.dnsServer(),
-                  "--namespace",
-                  ns));
       Path stderr = Files.createTempFile("fqdn-job-term", ".log");
       Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(stderr.toFile())
-              .start();
+          job.start(
+              stderr,
+              "run",
+              "--kubeconfig",
+              bed.kubeconfig().toString(),
+              "--dns-server",
+              bed.dnsServer(),
+              "--namespace",
+              ns);
       try {
         JobProcess.awaitOutput(stderr, "resources listed");
         Thread.sleep(1_500); // the quick name answers; the waiting one cannot within 30 s

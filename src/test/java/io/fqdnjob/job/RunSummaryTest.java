@@ -12,8 +12,31 @@ import org.junit.jupiter.api.Test;
 /** The exit code and the summary line of a run, as the README documents them. */
 class RunSummaryTest {
   private static RunSummary run(int failed) {
+    return run(failed, 0);
+  }
+
+  private static RunSummary run(int failed, int cutShort) {
     return new RunSummary(
-        3, 2, 1, 0, failed, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+        3,
+        2,
+        1,
+        0,
+        failed,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        1,
+        1,
+        1,
+        Duration.ofSeconds(1),
+        null,
+        Map.of(),
+        cutShort,
+        RunSummary.ListOutcome.LISTED);
   }
 
   @Test
@@ -24,12 +47,12 @@ class RunSummaryTest {
   @Test
   void aResourceNotWrittenExitsOneEvenWhenAlsoCutShort() {
     assertEquals(1, run(1).exitCode());
-    assertEquals(1, run(1).withCutShort(2).exitCode());
+    assertEquals(1, run(1, 2).exitCode());
   }
 
   @Test
   void resourcesLeftByTheDeadlineExitThree() {
-    RunSummary summary = run(0).withCutShort(2);
+    RunSummary summary = run(0, 2);
     assertEquals(3, summary.exitCode());
     assertTrue(summary.toString().contains("cutShort=2"), summary.toString());
     assertTrue(summary.toString().endsWith(" exit=3"), summary.toString());
@@ -46,7 +69,7 @@ class RunSummaryTest {
 
   @Test
   void metricsCarryTheExitCodeAndNoSuccessTimeWhenCutShort() {
-    RunMetrics metrics = RunMetrics.of(run(0).withCutShort(1), Instant.now());
+    RunMetrics metrics = RunMetrics.of(run(0, 1), Instant.now());
     String names =
         metrics.registry().scrape().stream()
             .map(m -> m.getMetadata().getName() + "=" + m.getDataPoints())

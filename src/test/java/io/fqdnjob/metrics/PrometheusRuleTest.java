@@ -32,7 +32,26 @@ class PrometheusRuleTest {
 
     RunSummary summary =
         new RunSummary(
-            1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+            1,
+            1,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            1,
+            1,
+            1,
+            1,
+            Duration.ofSeconds(1),
+            null,
+            Map.of(),
+            0,
+            RunSummary.ListOutcome.LISTED);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(summary, Instant.EPOCH).registry().scrape());
@@ -48,7 +67,26 @@ class PrometheusRuleTest {
   void aFailedRunCarriesNoLastSuccessTime() throws Exception {
     RunSummary failed =
         new RunSummary(
-            1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, Duration.ofSeconds(1), null, Map.of());
+            1,
+            1,
+            0,
+            0,
+            1,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            1,
+            1,
+            1,
+            1,
+            Duration.ofSeconds(1),
+            null,
+            Map.of(),
+            0,
+            RunSummary.ListOutcome.LISTED);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(failed, Instant.EPOCH).registry().scrape());

@@ -114,4 +114,44 @@ public final class BedObjects {
         "-f",
         "-");
   }
+
+  /**
+   * Applies a ValidatingAdmissionPolicy named {@code name}, with its binding, that denies the given
+   * operations on NetworkPolicies whose name starts with "refused" in {@code namespace}: a refusal
+   * that is the API server's own. The API server enforces it shortly after, not at once.
+   *
+   * @param operations a YAML flow list such as {@code "[CREATE, UPDATE]"}
+   * @param message what the API server answers when it refuses
+   */
+  public static void refuseNetworkPoliciesNamedRefused(
+      TestBed bed, String name, String namespace, String operations, String message) {
+    bed.kubectlApply(
+        """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: %1$s}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [networking.k8s.io]
+              apiVersions: [v1]
+              operations: %3$s
+              resources: [networkpolicies]
+          validations:
+          - expression: "!object.metadata.name.startsWith('refused')"
+            message: "%4$s"
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: %1$s}
+        spec:
+          policyName: %1$s
+          validationActions: [Deny]
+          matchResources:
+            namespaceSelector:
+              matchLabels: {kubernetes.io/metadata.name: %2$s}
+        """
+            .formatted(name, namespace, operations, message));
+  }
 }

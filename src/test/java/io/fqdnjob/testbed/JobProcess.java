@@ -48,6 +48,17 @@ public final class JobProcess {
   }
 
   /**
+   * Starts the job with {@code args} in the background, its standard output and error both into
+   * {@code output}; the caller stops it.
+   */
+  public Process start(Path output, String... args) throws java.io.IOException {
+    return new ProcessBuilder(command(args))
+        .redirectErrorStream(true)
+        .redirectOutput(output.toFile())
+        .start();
+  }
+
+  /**
    * Waits until the output file of a job started in the background holds {@code text}; fails after
    * 30 s with what it holds.
    */
