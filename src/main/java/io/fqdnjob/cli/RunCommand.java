@@ -19,6 +19,7 @@ import io.fqdnjob.metrics.MetricsPusher;
 import io.fqdnjob.metrics.RunMetrics;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
+import io.fqdnjob.policy.StatusRefresh;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.net.InetAddress;
@@ -102,6 +103,22 @@ final class RunCommand implements Callable<Integer> {
           "Send every write as a server-side dry run and print what would change; nothing is"
               + " stored and no event is written.")
   boolean dryRun;
+
+  @Option(
+      names = "--status-refresh",
+      paramLabel = "DURATION",
+      defaultValue = "1h",
+      converter = Durations.class,
+      description =
+          "Write a status whose content did not change only once per DURATION, each resource at"
+              + " its own turn (a stable hash of its uid spreads the turns), so that a run at rest"
+              + " writes about 1/60 of the statuses an hour. Content is addresses, reasons,"
+              + " conditions, counts and observedGeneration; lookup times alone are not. Retention"
+              + " windows count from the recorded times plus this interval, so no address leaves"
+              + " early; a resource whose retryTimeoutSeconds or seenAddressRetentionSeconds is"
+              + " shorter uses that instead (logged). 0 writes every status on every run"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration statusRefresh;
 
   @Option(
       names = "--deny-cidr",
@@ -242,6 +259,9 @@ final class RunCommand implements Callable<Integer> {
     if (deadline != null && deadline.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--deadline must be at least 1s");
     }
+    if (statusRefresh.isNegative()) {
+      throw new ConfigurationException("--status-refresh must not be negative");
+    }
     if (maxInterval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--max-interval must be at least 1s");
     }
@@ -268,7 +288,8 @@ final class RunCommand implements Callable<Integer> {
                 lookupDeadline,
                 shard,
                 maxPeersPerPolicy,
-                Deadline.none()),
+                Deadline.none(),
+                new StatusRefresh(statusRefresh)),
             dnsService == null ? null : new DnsServiceEndpoints(client, retry),
             dnsService,
             pusher,

@@ -12,30 +12,20 @@ import io.fqdnjob.kube.ListedResource;
 import io.fqdnjob.kube.LiveNetworkPolicy;
 import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
-import io.fqdnjob.model.Condition;
 import io.fqdnjob.model.FqdnNetworkPolicy;
-import io.fqdnjob.model.FqdnNetworkPolicyCodec;
-import io.fqdnjob.model.FqdnNetworkPolicyStatus;
-import io.fqdnjob.model.ResolveReason;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
-import io.fqdnjob.policy.Conditions;
 import io.fqdnjob.policy.DueCheck;
-import io.fqdnjob.policy.ResourcePlan;
-import io.fqdnjob.policy.StatusTimes;
+import io.fqdnjob.policy.RetainedNames;
+import io.fqdnjob.policy.StatusRefresh;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run: list the resources, decide which are due, resolve their names once each, rebuild each
- * status from the previous one, apply the NetworkPolicies and the statuses, and report.
+ * status from the previous one, apply the NetworkPolicies and the statuses that changed, and
+ * report. Each step is a stage of its own; this class runs them page by page and counts.
  */
 public final class RunJob {
   private static final Logger LOG = LoggerFactory.getLogger(RunJob.class);
@@ -62,6 +53,7 @@ public final class RunJob {
    * @param maxPeersPerPolicy a NetworkPolicy with more address blocks than this is not applied
    * @param deadline after it no write starts and no lookup is waited for; resources not written by
    *     then are left for the next run (see {@link #withDeadline})
+   * @param refresh when a status whose content did not change is written anyway
    */
   public record Options(
       Scope scope,
@@ -72,7 +64,8 @@ public final class RunJob {
       Duration lookupDeadline,
       Shard shard,
       int maxPeersPerPolicy,
-      Deadline deadline) {
+      Deadline deadline,
+      StatusRefresh refresh) {
 
     /** Returns these options for one run that ends at {@code deadline}. */
     public Options withDeadline(Deadline deadline) {
@@ -85,7 +78,8 @@ public final class RunJob {
           lookupDeadline,
           shard,
           maxPeersPerPolicy,
-          deadline);
+          deadline,
+          refresh);
     }
   }
 
@@ -100,7 +94,11 @@ public final class RunJob {
   private final Progress progress;
 
   /** Counts of the run in progress; a new set for every run of a loop. */
-  private static final class Counters {
+  private static final class Tally {
+    final AtomicInteger listed = new AtomicInteger();
+    final AtomicInteger due = new AtomicInteger();
+    final AtomicInteger invalid = new AtomicInteger();
+    final AtomicInteger deleting = new AtomicInteger();
     final AtomicInteger applied = new AtomicInteger();
     final AtomicInteger unchanged = new AtomicInteger();
     final AtomicInteger failed = new AtomicInteger();
@@ -108,17 +106,51 @@ public final class RunJob {
     final AtomicInteger tooLarge = new AtomicInteger();
     final AtomicInteger abandoned = new AtomicInteger();
     final AtomicInteger repaired = new AtomicInteger();
+    final AtomicInteger cutShort = new AtomicInteger();
     final AtomicInteger networkPolicyWrites = new AtomicInteger();
     final AtomicInteger statusWrites = new AtomicInteger();
+    final AtomicInteger statusRefreshes = new AtomicInteger();
+    final AtomicInteger clamped = new AtomicInteger();
+    final AtomicReference<String> clampedExample = new AtomicReference<>();
     final AtomicReference<Instant> nextDue = new AtomicReference<>();
-    final Set<ResourceId> cutShort = ConcurrentHashMap.newKeySet();
 
     void dueAt(Instant when) {
       nextDue.accumulateAndGet(when, (a, b) -> a == null || b.isBefore(a) ? b : a);
     }
+
+    void count(ApplyStage.Applied applied) {
+      switch (applied.outcome()) {
+        case CREATED, UPDATED -> {
+          networkPolicyWrites.incrementAndGet();
+          this.applied.incrementAndGet();
+        }
+        case UNCHANGED -> unchanged.incrementAndGet();
+        case CONFLICT -> conflicts.incrementAndGet();
+        case TOO_LARGE -> tooLarge.incrementAndGet();
+        case FAILED -> {
+          networkPolicyWrites.incrementAndGet();
+          failed.incrementAndGet();
+        }
+        case CUT_SHORT, IN_PLACE -> {}
+      }
+    }
+
+    /** Counts a status write; returns whether the resource was cut short by it. */
+    boolean count(RecordStage.Write write, StatusRefresh.Decision decision) {
+      if (write != RecordStage.Write.SKIPPED && write != RecordStage.Write.CUT_SHORT) {
+        statusWrites.incrementAndGet();
+        if (decision == StatusRefresh.Decision.REFRESH) {
+          statusRefreshes.incrementAndGet();
+        }
+      }
+      if (write == RecordStage.Write.FAILED) {
+        failed.incrementAndGet();
+      }
+      return write == RecordStage.Write.CUT_SHORT;
+    }
   }
 
-  private volatile Counters counters = new Counters();
+  private volatile Tally tally = new Tally();
 
   public RunJob(
       FqdnPolicyStore policies,
@@ -141,435 +173,250 @@ public final class RunJob {
     this.progress = progress;
   }
 
-  /** A listed resource this run looks at, with the times of its status checked. */
-  private record Target(ListedResource listed, FqdnNetworkPolicy policy) {
-    ResourceId id() {
-      return policy.id();
-    }
-
-    /** The state a decision about this resource starts from, naming its events. */
-    String basis(LiveNetworkPolicy live) {
-      return listed.resourceVersion() + "/" + (live == null ? "none" : live.resourceVersion());
-    }
-  }
-
-  /** Runs once and returns the counts; throws only when the resources cannot be listed. */
+  /**
+   * Runs once and returns the counts; throws only when nothing could be listed.
+   *
+   * <p>The stages, for each page of resources: {@link DueStage due} → {@link ResolveStage resolve}
+   * → {@link RetainStage retain} → {@link RenderStage render} → {@link ApplyStage apply} → {@link
+   * RecordStage record}. The NetworkPolicies are listed first ({@link ListStage}), into a compact
+   * index; the resources one page at a time, so that a run holds one page whatever the number of
+   * resources. A page's writes go on while the next page is listed and resolved; at most two pages
+   * are in flight.
+   */
   public RunSummary run() throws ApiException, InterruptedException {
     Instant started = clock.instant();
-    counters = new Counters();
-    progress.phase("listing fqdn resources");
+    Tally run = new Tally();
+    tally = run;
+    listedLogged = null;
     long queriesBefore = resolver.queriesSent();
-    List<ListedResource> listed = new ArrayList<>();
-    for (ListedResource resource : policies.list(options.scope())) {
-      if (options.shard().owns(resource.id())) {
-        listed.add(resource);
-      }
-    }
-    Map<ResourceId, LiveNetworkPolicy> live = networkPolicies.list(options.scope());
+    ListStage list = new ListStage(policies, networkPolicies, options.scope(), options.shard());
+    progress.phase("listing networkpolicies");
+    Map<ResourceId, LiveNetworkPolicy> live = list.networkPolicies();
 
-    // Every time this run writes is the time of its listing: a slow DNS phase must not move the
-    // lookup times, and with them the next due time, later than the schedule.
+    // Every time this run writes is the time before its first resource was listed and its first
+    // name resolved: a slow run must not move the lookup times, and with them the next due time,
+    // later than the schedule, and an answer is never older than the time it is recorded at.
     Instant now = clock.instant();
-    DueCheck dueCheck = new DueCheck(options.dueSlack(), options.force());
-    List<Target> due = new ArrayList<>();
-    List<Target> notDue = new ArrayList<>();
-    List<ListedResource> invalid = new ArrayList<>();
-    int deleting = 0;
-    for (ListedResource resource : listed) {
-      if (resource.deleting()) {
-        deleting++;
-        LOG.info("{}: being deleted, left alone", resource.id());
-      } else if (resource.problem() != null) {
-        invalid.add(resource);
-      } else {
-        Target target = new Target(resource, withTrustedTimes(resource.policy(), now));
-        if (dueCheck.isDue(target.policy(), now)) {
-          due.add(target);
-        } else {
-          notDue.add(target);
-          counters.dueAt(DueCheck.nextDue(target.policy()));
-        }
-      }
-    }
-    LOG.info(
-        "{} resources listed, {} due, {} invalid, {} being deleted",
-        listed.size(),
-        due.size(),
-        invalid.size(),
-        deleting);
-
-    Map<LookupKey, Duration> wanted =
-        NameLookups.collect(due.stream().map(Target::policy).toList());
-    progress.phase("resolving " + wanted.size() + " names for " + due.size() + " due resources");
-    Instant deadline =
+    DueStage due = new DueStage(new DueCheck(options.dueSlack(), options.force()));
+    ResolveStage resolve = new ResolveStage(resolver);
+    RetainStage retain = new RetainStage(options.refresh());
+    RenderStage render = new RenderStage(filter);
+    ApplyStage apply =
+        new ApplyStage(
+            networkPolicies,
+            options.maxPeersPerPolicy(),
+            options.dryRun(),
+            options.deadline(),
+            out);
+    RecordStage record =
+        new RecordStage(
+            policies, events, options.refresh(), options.dryRun(), options.deadline(), out);
+    Instant lookupDeadline =
         options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
-    deadline =
-        deadline.isBefore(options.deadline().instant()) ? deadline : options.deadline().instant();
-    Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, deadline);
-    if (results.size() < wanted.size()) {
-      LOG.warn(
-          "{} of {} lookups did not finish before the run was cut short; resources that need them"
-              + " are left untouched",
-          wanted.size() - results.size(),
-          wanted.size());
+    if (options.deadline().instant().isBefore(lookupDeadline)) {
+      lookupDeadline = options.deadline().instant();
     }
+    Instant lookupsEnd = lookupDeadline;
 
+    RunSummary.ListOutcome listOutcome = RunSummary.ListOutcome.LISTED;
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
+    List<Future<?>> previousPage = new ArrayList<>();
     try {
-      progress.phase(
-          "writing "
-              + (due.size() + invalid.size())
-              + " resources, checking the policies of "
-              + notDue.size()
-              + " more");
-      List<Future<?>> work = new ArrayList<>();
-      for (Target target : due) {
-        work.add(api.submit(() -> process(target, results, live.get(target.id()), now)));
-      }
-      for (ListedResource resource : invalid) {
-        work.add(api.submit(() -> reportInvalid(resource, now)));
-      }
-      for (Target target : notDue) {
-        work.add(api.submit(() -> repair(target, live.get(target.id()), now)));
-      }
-      int finished = 0;
-      for (Future<?> future : work) {
-        progress.step(finished++, work.size());
-        try {
-          future.get();
-        } catch (ExecutionException e) {
-          counters.failed.incrementAndGet();
-          LOG.error("unexpected failure while processing a resource", e.getCause());
+      AtomicReference<List<Future<?>>> inFlight = new AtomicReference<>(previousPage);
+      try {
+        list.resources(page -> {
+          DueStage.Triage triage = due.triage(page, live, now);
+          run.listed.addAndGet(page.size());
+          run.due.addAndGet(triage.due().size());
+          run.invalid.addAndGet(triage.invalid().size());
+          run.deleting.addAndGet(triage.deleting());
+          logListed(run);
+          progress.phase(
+              "resolving names for " + triage.due().size() + " due resources of " + run.listed);
+          Map<LookupKey, LookupResult> results = resolve.resolve(triage.due(), lookupsEnd);
+          progress.phase("writing " + triage.due().size() + " resources of " + run.listed);
+          List<Future<?>> work = new ArrayList<>();
+          for (Target target : triage.due()) {
+            work.add(
+                api.submit(() -> process(target, results, now, retain, render, apply, record)));
+          }
+          for (ListedResource resource : triage.invalid()) {
+            work.add(api.submit(() -> reportInvalid(resource, now, record)));
+          }
+          for (Target target : triage.notDue()) {
+            run.dueAt(DueCheck.nextDue(target.policy()));
+            work.add(api.submit(() -> repair(target, now, retain, render, apply, record)));
+          }
+          // The page before this one must be done before another is listed: two in flight.
+          await(inFlight.getAndSet(work));
+        });
+      } catch (ApiException e) {
+        if (run.listed.get() == 0) {
+          throw e;
         }
+        listOutcome =
+            e instanceof DeadlineExceededException
+                ? RunSummary.ListOutcome.CUT_SHORT
+                : RunSummary.ListOutcome.FAILED;
+        LOG.error(
+            "listing stopped after {} resources, the rest is left for the next run: {}",
+            run.listed.get(),
+            ApiRetry.describe(e));
       }
+      await(inFlight.get());
     } finally {
       api.shutdownNow();
       progress.done();
     }
+    if (run.clamped.get() > 0) {
+      LOG.warn(
+          "{} resources have a retryTimeoutSeconds or seenAddressRetentionSeconds shorter than"
+              + " --status-refresh={}s; their statuses refresh at that window instead (e.g. {})",
+          run.clamped.get(),
+          options.refresh().interval().toSeconds(),
+          run.clampedExample.get());
+    }
+    LOG.info(
+        "{} resources listed, {} due, {} invalid, {} being deleted",
+        run.listed.get(),
+        run.due.get(),
+        run.invalid.get(),
+        run.deleting.get());
 
     return new RunSummary(
-        listed.size(),
-        due.size(),
-        counters.applied.get(),
-        counters.unchanged.get(),
-        counters.failed.get(),
-        counters.conflicts.get(),
-        counters.tooLarge.get(),
-        invalid.size(),
-        counters.abandoned.get(),
-        counters.repaired.get(),
-        deleting,
-        wanted.size(),
+        run.listed.get(),
+        run.due.get(),
+        run.applied.get(),
+        run.unchanged.get(),
+        run.failed.get(),
+        run.conflicts.get(),
+        run.tooLarge.get(),
+        run.invalid.get(),
+        run.abandoned.get(),
+        run.repaired.get(),
+        run.deleting.get(),
+        resolve.uniqueNames(),
         resolver.queriesSent() - queriesBefore,
-        counters.networkPolicyWrites.get(),
-        counters.statusWrites.get(),
+        run.networkPolicyWrites.get(),
+        run.statusWrites.get(),
+        run.statusRefreshes.get(),
         Duration.between(started, clock.instant()),
-        counters.nextDue.get(),
-        byReason(results),
-        counters.cutShort.size(),
-        RunSummary.ListOutcome.LISTED);
+        run.nextDue.get(),
+        resolve.byReason(),
+        run.cutShort.get(),
+        listOutcome);
   }
 
-  /**
-   * Returns whether the run's deadline has passed, counting {@code id} as left for the next run
-   * when it has: no write of it starts then.
-   */
+  private static final Duration LISTED_LOG_INTERVAL = Duration.ofSeconds(10);
+  private Instant listedLogged;
+
+  /** Logs how far the list got: after the first page, then at most every ten seconds. */
+  private void logListed(Tally run) {
+    Instant now = Instant.now();
+    if (listedLogged != null && now.isBefore(listedLogged.plus(LISTED_LOG_INTERVAL))) {
+      return;
+    }
+    listedLogged = now;
+    LOG.info("{} resources listed so far, {} due", run.listed.get(), run.due.get());
+  }
+
+  /** Waits for the work of one page; a task that threw is counted as failed. */
+  private void await(List<Future<?>> work) throws InterruptedException {
+    int finished = 0;
+    for (Future<?> future : work) {
+      progress.step(finished++, work.size());
+      try {
+        future.get();
+      } catch (ExecutionException e) {
+        tally.failed.incrementAndGet();
+        LOG.error("unexpected failure while processing a resource", e.getCause());
+      }
+    }
+  }
+
+  /** Returns whether the run's deadline has passed; no write of the resource starts then. */
   private boolean leftForNextRun(ResourceId id) {
     if (!options.deadline().passed()) {
       return false;
     }
-    if (counters.cutShort.add(id)) {
-      LOG.info("{}: left for the next run, the run's deadline has passed", id);
-    }
+    LOG.info("{}: left for the next run, the run's deadline has passed", id);
     return true;
   }
 
-  /**
-   * Counts a write of {@code id} that did not succeed: as left for the next run when the deadline
-   * stopped it, else as failed.
-   */
-  private void countFailure(ResourceId id, ApiException e) {
-    if (e instanceof DeadlineExceededException) {
-      counters.cutShort.add(id);
-    } else {
-      counters.failed.incrementAndGet();
-    }
-  }
-
-  /**
-   * Returns {@code policy} with the times of its status read through {@link StatusTimes}: a time
-   * too far ahead of this job's clock is dropped, and the resource is then judged without it.
-   */
-  private static FqdnNetworkPolicy withTrustedTimes(FqdnNetworkPolicy policy, Instant now) {
-    FqdnNetworkPolicyStatus trusted = StatusTimes.trusted(policy.status(), now);
-    if (trusted == policy.status()) {
-      return policy;
-    }
-    LOG.warn(
-        "{}: status holds times more than {}s ahead of this job's clock; they are ignored",
-        policy.id(),
-        StatusTimes.TOLERANCE.toSeconds());
-    return new FqdnNetworkPolicy(
-        policy.id(), policy.uid(), policy.generation(), policy.labels(), policy.spec(), trusted);
-  }
-
-  private static Map<ResolveReason, Integer> byReason(Map<LookupKey, LookupResult> results) {
-    Map<ResolveReason, Integer> counts = new EnumMap<>(ResolveReason.class);
-    for (LookupResult result : results.values()) {
-      counts.merge(result.reason(), 1, Integer::sum);
-    }
-    return counts;
-  }
-
+  /** A due resource: retain, render, apply, record. */
   private void process(
       Target target,
       Map<LookupKey, LookupResult> results,
-      LiveNetworkPolicy liveNetworkPolicy,
-      Instant now) {
+      Instant now,
+      RetainStage retain,
+      RenderStage render,
+      ApplyStage apply,
+      RecordStage record) {
+    Tally run = tally;
     FqdnNetworkPolicy policy = target.policy();
-    if (leftForNextRun(policy.id())) {
+    if (leftForNextRun(target.id())) {
+      run.cutShort.incrementAndGet();
       return;
     }
-    ResourcePlan plan =
-        ResourcePlan.compute(
-            policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
-    if (!plan.unfinishedNames().isEmpty()) {
-      counters.abandoned.incrementAndGet();
-      counters.dueAt(now);
+    RetainedNames names = retain.retain(target, results, now);
+    if (!names.unfinishedNames().isEmpty()) {
+      run.abandoned.incrementAndGet();
+      run.dueAt(now);
       LOG.info(
-          "{}: left untouched, lookups unfinished for {}", policy.id(), plan.unfinishedNames());
+          "{}: left untouched, lookups unfinished for {}", target.id(), names.unfinishedNames());
       return;
     }
-    ResourceId id = policy.id();
-    String basis = target.basis(liveNetworkPolicy);
-    String failure = null;
-    String failureReason = null;
-    if (liveNetworkPolicy != null && !liveNetworkPolicy.belongsTo(policy.uid())) {
-      counters.conflicts.incrementAndGet();
-      failureReason = "OwnershipConflict";
-      failure =
-          "NetworkPolicy "
-              + id
-              + " already exists and is "
-              + liveNetworkPolicy.controller()
-              + "; it is left alone. Rename this resource or remove that NetworkPolicy.";
-    } else if (plan.peerCount() > options.maxPeersPerPolicy()) {
-      counters.tooLarge.incrementAndGet();
-      failureReason = "PolicyTooLarge";
-      failure =
-          "the NetworkPolicy would allow "
-              + plan.peerCount()
-              + " address blocks, more than --max-peers-per-policy="
-              + options.maxPeersPerPolicy()
-              + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
-              + " resource.";
-    } else if (liveNetworkPolicy != null && liveNetworkPolicy.matches(plan.networkPolicy())) {
-      counters.unchanged.incrementAndGet();
-    } else {
-      boolean create = liveNetworkPolicy == null;
-      try {
-        counters.networkPolicyWrites.incrementAndGet();
-        networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
-        counters.applied.incrementAndGet();
-        String verb = create ? "Created" : "Updated";
-        String message =
-            verb
-                + " NetworkPolicy "
-                + id
-                + (plan.deniesAll()
-                    ? ": deny-all egress, no name has an allowed address"
-                    : " allowing "
-                        + plan.appliedAddressCount()
-                        + (plan.appliedAddressCount() == 1 ? " address" : " addresses"));
-        if (options.dryRun()) {
-          out.println("would " + (create ? "create" : "update") + " networkpolicy " + id);
-          out.println(plan.networkPolicy());
-        } else {
-          events.record(id, policy.uid(), basis, EventRecorder.Type.Normal, verb, message);
-        }
-      } catch (ApiException e) {
-        countFailure(id, e);
-        if (e instanceof DeadlineExceededException) {
-          // Left exactly as it was, for the next run.
-          LOG.warn("{}: NetworkPolicy not applied: {}", id, ApiRetry.describe(e));
-          return;
-        }
-        failureReason = "ApplyFailed";
-        failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
-        LOG.error("{}: {}", id, failure);
+    if (options.refresh().isClamped(policy.spec()) && run.clamped.getAndIncrement() == 0) {
+      run.clampedExample.set(
+          target.id() + ": " + options.refresh().intervalFor(policy.spec()).toSeconds() + "s");
+    }
+    RenderStage.Rendered rendered = render.render(names);
+    ApplyStage.Applied applied = apply.apply(target, rendered);
+    run.count(applied);
+    if (applied.outcome() == ApplyStage.Outcome.CUT_SHORT) {
+      run.cutShort.incrementAndGet();
+      return;
+    }
+    RecordStage.Recorded recorded = record.record(target, rendered, applied);
+    if (run.count(recorded.write(), recorded.decision())) {
+      run.cutShort.incrementAndGet();
+    }
+    run.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), rendered.plan().appliedStatus())));
+  }
+
+  /** A resource that is not due: render from its status, and repair the policy if needed. */
+  private void repair(
+      Target target,
+      Instant now,
+      RetainStage retain,
+      RenderStage render,
+      ApplyStage apply,
+      RecordStage record) {
+    Tally run = tally;
+    RenderStage.Rendered rendered = render.render(retain.asRecorded(target, now));
+    ApplyStage.Applied applied = apply.repair(target, rendered);
+    switch (applied.outcome()) {
+      case CREATED, UPDATED -> {
+        run.networkPolicyWrites.incrementAndGet();
+        run.repaired.incrementAndGet();
+        record.repaired(target, rendered, applied);
       }
-    }
-    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), policy.status())));
-    if (failure != null) {
-      // Nothing new is in place: the status keeps describing the policy that is, and the
-      // resource stays due, so the next run tries again.
-      FqdnNetworkPolicyStatus status = plan.notAppliedStatus(failure);
-      if (!status.equals(policy.status())
-          && writeStatus(target, status)
-          && isNewReadyMessage(policy.status(), failure)
-          && !options.dryRun()) {
-        events.record(id, policy.uid(), basis, EventRecorder.Type.Warning, failureReason, failure);
+      case FAILED -> {
+        run.networkPolicyWrites.incrementAndGet();
+        run.failed.incrementAndGet();
       }
-      return;
-    }
-    FqdnNetworkPolicyStatus status = plan.appliedStatus();
-    if (!writeStatus(target, status) || options.dryRun()) {
-      return;
-    }
-    counters.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), status)));
-    plan.expiredAddresses()
-        .forEach((fqdn, addresses) ->
-            events.record(
-                id,
-                policy.uid(),
-                basis + "/" + fqdn,
-                EventRecorder.Type.Warning,
-                "AddressesExpired",
-                addresses.size()
-                    + " addresses of "
-                    + fqdn
-                    + " removed: no successful lookup within retryTimeoutSeconds="
-                    + policy.spec().retryTimeoutSeconds()));
-    for (String fqdn : plan.newlyCappedNames()) {
-      events.record(
-          id,
-          policy.uid(),
-          basis + "/" + fqdn,
-          EventRecorder.Type.Warning,
-          "AddressesCapped",
-          fqdn
-              + " has more addresses than maxAddressesPerFQDN="
-              + policy.spec().maxAddressesPerFQDN()
-              + "; the least recently seen are left out (see status.fqdns[].droppedAddressCount)");
+      case CUT_SHORT -> run.cutShort.incrementAndGet();
+      default -> {}
     }
   }
 
-  /**
-   * Puts back the NetworkPolicy of a resource that is not due, when another writer deleted it or
-   * changed a field this job sets. It is rendered from the status, so no DNS query is needed and
-   * the policy is again what the status says is applied. A policy that matches costs nothing.
-   */
-  private void repair(Target target, LiveNetworkPolicy liveNetworkPolicy, Instant now) {
-    FqdnNetworkPolicy policy = target.policy();
-    if (options.deadline().passed()) {
-      return; // Checked again by the next run; nothing is due here.
-    }
-    if (liveNetworkPolicy != null && !liveNetworkPolicy.belongsTo(policy.uid())) {
-      return; // Not ours; the next due run reports the conflict.
-    }
-    ResourcePlan plan = ResourcePlan.compute(policy, fqdn -> Map.of(), filter, now);
-    String difference =
-        liveNetworkPolicy == null
-            ? "it was deleted"
-            : liveNetworkPolicy.difference(plan.networkPolicy());
-    if (difference == null || plan.peerCount() > options.maxPeersPerPolicy()) {
-      return;
-    }
-    ResourceId id = policy.id();
-    try {
-      counters.networkPolicyWrites.incrementAndGet();
-      networkPolicies.apply(id, plan.networkPolicy(), options.dryRun());
-      counters.repaired.incrementAndGet();
-      String message =
-          "Restored NetworkPolicy "
-              + id
-              + " from status.fqdns"
-              + (plan.deniesAll()
-                  ? " (deny-all egress)"
-                  : " (" + plan.appliedAddressCount() + " addresses)")
-              + ": "
-              + difference;
-      LOG.warn("{}: {}", id, message);
-      if (options.dryRun()) {
-        out.println("would repair networkpolicy " + id);
-        out.println(plan.networkPolicy());
-      } else {
-        events.record(
-            id,
-            policy.uid(),
-            target.basis(liveNetworkPolicy),
-            // Which pods may go where changed: that is worth a warning; a label is not.
-            liveNetworkPolicy == null || !liveNetworkPolicy.specMatches(plan.networkPolicy())
-                ? EventRecorder.Type.Warning
-                : EventRecorder.Type.Normal,
-            "PolicyRepaired",
-            message);
-      }
-    } catch (ApiException e) {
-      countFailure(id, e);
-      LOG.error("{}: could not repair NetworkPolicy: {}", id, ApiRetry.describe(e));
-    }
-  }
-
-  private void reportInvalid(ListedResource resource, Instant now) {
+  private void reportInvalid(ListedResource resource, Instant now, RecordStage record) {
     if (leftForNextRun(resource.id())) {
+      tally.cutShort.incrementAndGet();
       return;
     }
-    FqdnNetworkPolicyStatus previous =
-        resource.raw().has("status") && resource.raw().get("status").isJsonObject()
-            ? FqdnNetworkPolicyCodec.readStatus(resource.raw().getAsJsonObject("status"))
-            : FqdnNetworkPolicyStatus.EMPTY;
-    String message = "invalid resource: " + resource.problem().getMessage();
-    Optional<Condition> ready = previous.condition(Condition.READY);
-    if (ready.isPresent()
-        && Objects.equals(ready.get().message(), message)
-        && Objects.equals(previous.observedGeneration(), resource.generation())) {
-      return; // Already reported; writing again would change nothing.
+    if (tally.count(record.invalid(resource, now), StatusRefresh.Decision.CHANGED)) {
+      tally.cutShort.incrementAndGet();
     }
-    LOG.warn("{}: {}", resource.id(), message);
-    Condition readyCondition =
-        Conditions.ready(false, Conditions.FAILED, message, previous, resource.generation(), now);
-    List<Condition> conditions = new ArrayList<>();
-    conditions.add(readyCondition);
-    previous.condition(Condition.RESOLVE).ifPresent(conditions::add);
-    writeStatus(
-        resource.id(),
-        resource.resourceVersion(),
-        new FqdnNetworkPolicyStatus(
-            conditions,
-            previous.fqdns(),
-            previous.appliedAddressCount(),
-            previous.totalAddressesCount(),
-            previous.latestLookupTime(),
-            resource.generation()));
-  }
-
-  private boolean writeStatus(Target target, FqdnNetworkPolicyStatus status) {
-    return writeStatus(target.id(), target.listed().resourceVersion(), status);
-  }
-
-  /** Writes the status; returns whether it was written (or, in a dry run, accepted). */
-  private boolean writeStatus(
-      ResourceId id, String resourceVersion, FqdnNetworkPolicyStatus status) {
-    try {
-      counters.statusWrites.incrementAndGet();
-      policies.applyStatus(id, resourceVersion, status, options.dryRun());
-      if (options.dryRun()) {
-        out.println("would write status of " + id);
-      }
-      return true;
-    } catch (ApiException e) {
-      if (e.getCode() == 404) {
-        LOG.info("{}: deleted during the run", id);
-        return false;
-      }
-      if (e.getCode() == 409) {
-        LOG.info(
-            "{}: changed since it was listed (edited, replaced, or written by another run);"
-                + " its status is left for the next run",
-            id);
-        return false;
-      }
-      countFailure(id, e);
-      LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
-      return false;
-    }
-  }
-
-  private static boolean isNewReadyMessage(FqdnNetworkPolicyStatus previous, String message) {
-    return previous
-        .condition(Condition.READY)
-        .map(c -> !Objects.equals(c.message(), message))
-        .orElse(true);
   }
 }

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param queries DNS messages sent
  * @param networkPolicyWrites NetworkPolicy applies sent
  * @param statusWrites status applies sent
+ * @param statusRefreshes of those, applies of a status whose content had not changed, sent on the
+ *     resource's refresh turn ({@code --status-refresh})
  * @param lookupsByReason finished lookups of this run by outcome (unique names, not resources)
  * @param nextDue when the earliest listed resource becomes due by its TTL; {@code null} when
  *     nothing was listed
@@ -47,6 +49,7 @@ public record RunSummary(
     long queries,
     int networkPolicyWrites,
     int statusWrites,
+    int statusRefreshes,
     Duration duration,
     Instant nextDue,
     Map<ResolveReason, Integer> lookupsByReason,
@@ -79,7 +82,7 @@ public record RunSummary(
   /** Returns the summary of a run that could not list the resources and so wrote nothing. */
   public static RunSummary unlisted(ListOutcome list, Duration duration) {
     return new RunSummary(
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, duration, null, Map.of(), 0, list);
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, duration, null, Map.of(), 0, list);
   }
 
   /**
@@ -102,7 +105,8 @@ public record RunSummary(
     return String.format(
         "listed=%d due=%d applied=%d unchanged=%d failed=%d conflicts=%d tooLarge=%d invalid=%d"
             + " abandoned=%d repaired=%d deleting=%d cutShort=%d"
-            + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d duration=%.3fs"
+            + " uniqueNames=%d queries=%d networkPolicyWrites=%d statusWrites=%d"
+            + " statusRefreshes=%d duration=%.3fs"
             + "%s exit=%d",
         listed,
         due,
@@ -120,6 +124,7 @@ public record RunSummary(
         queries,
         networkPolicyWrites,
         statusWrites,
+        statusRefreshes,
         duration.toMillis() / 1000.0,
         switch (list) {
           case LISTED -> "";

@@ -14,6 +14,8 @@ import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import okhttp3.Call;
 
 /** Reads fqdn custom resources and writes their status. */
@@ -40,52 +42,73 @@ public final class FqdnPolicyStore {
     this.pageSize = pageSize;
   }
 
-  /** Returns the resources in scope, sorted by namespace and name. */
-  public List<ListedResource> list(Scope scope) throws ApiException {
-    List<ListedResource> result = new ArrayList<>();
+  /** Receives the resources of one page. */
+  @FunctionalInterface
+  public interface PageHandler {
+    void accept(List<ListedResource> page) throws ApiException, InterruptedException;
+  }
+
+  /**
+   * Lists the resources in scope one page at a time, each page sorted by namespace and name, and
+   * hands each to {@code handler} before the next is read: a run over any number of resources holds
+   * one page. {@code keep} picks the resources handed over (a shard keeps its own part).
+   *
+   * @see Pagination#forEachPage
+   */
+  public void forEachPage(Scope scope, Predicate<ResourceId> keep, PageHandler handler)
+      throws ApiException, InterruptedException {
+    Function<JsonObject, ListedResource> convert =
+        item -> {
+          ListedResource resource = parse(item);
+          return keep.test(resource.id()) ? resource : null;
+        };
+    Pagination.PageConsumer<ListedResource> sorted =
+        page -> {
+          List<ListedResource> copy = new ArrayList<>(page);
+          copy.sort((a, b) -> a.id().compareTo(b.id()));
+          handler.accept(copy);
+        };
     if (!scope.policies().isEmpty()) {
+      List<ListedResource> named = new ArrayList<>();
       for (ResourceId id : scope.policies()) {
-        JsonObject item = get(id);
+        JsonObject item = keep.test(id) ? get(id) : null;
         if (item != null) {
-          result.add(parse(item));
+          named.add(parse(item));
         }
       }
+      sorted.accept(named);
     } else if (scope.listNamespaces().isEmpty()) {
-      result.addAll(
-          Pagination.listAll(
-              "list " + FqdnNetworkPolicy.PLURAL,
-              retry,
-              cont ->
-                  api.listClusterCustomObject(
-                          FqdnNetworkPolicy.GROUP,
-                          FqdnNetworkPolicy.VERSION,
-                          FqdnNetworkPolicy.PLURAL)
-                      .labelSelector(scope.labelSelector())
-                      .limit(pageSize)
-                      ._continue(cont)
-                      .buildCall(null),
-              FqdnPolicyStore::parse));
+      Pagination.forEachPage(
+          "list " + FqdnNetworkPolicy.PLURAL,
+          retry,
+          cont ->
+              api.listClusterCustomObject(
+                      FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, FqdnNetworkPolicy.PLURAL)
+                  .labelSelector(scope.labelSelector())
+                  .limit(pageSize)
+                  ._continue(cont)
+                  .buildCall(null),
+          convert,
+          sorted);
     } else {
       for (String namespace : scope.listNamespaces()) {
-        result.addAll(
-            Pagination.listAll(
-                "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
-                retry,
-                cont ->
-                    api.listNamespacedCustomObject(
-                            FqdnNetworkPolicy.GROUP,
-                            FqdnNetworkPolicy.VERSION,
-                            namespace,
-                            FqdnNetworkPolicy.PLURAL)
-                        .labelSelector(scope.labelSelector())
-                        .limit(pageSize)
-                        ._continue(cont)
-                        .buildCall(null),
-                FqdnPolicyStore::parse));
+        Pagination.forEachPage(
+            "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
+            retry,
+            cont ->
+                api.listNamespacedCustomObject(
+                        FqdnNetworkPolicy.GROUP,
+                        FqdnNetworkPolicy.VERSION,
+                        namespace,
+                        FqdnNetworkPolicy.PLURAL)
+                    .labelSelector(scope.labelSelector())
+                    .limit(pageSize)
+                    ._continue(cont)
+                    .buildCall(null),
+            convert,
+            sorted);
       }
     }
-    result.sort((a, b) -> a.id().compareTo(b.id()));
-    return result;
   }
 
   /** Returns the resource, or {@code null} when it does not exist. */

@@ -1,20 +1,27 @@
 package io.fqdnjob.kube;
 
+import com.google.common.hash.HashCode;
+import com.google.common.hash.Hashing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.ResourceId;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A NetworkPolicy as listed, reduced to what the job compares: who controls it, its labels, which
- * labels this job's field manager owns, and its spec.
+ * A NetworkPolicy as listed, reduced to what the job compares: who controls it, and digests of its
+ * owner references, of the labels this job sets and of its spec. A run holds one for every
+ * NetworkPolicy in scope, so it keeps no JSON: about 400 bytes each.
  *
  * <p>Other writers are expected: an admission controller or a GitOps tool may add labels,
  * annotations or owner references, and server-side apply rightly keeps them. {@link #matches} looks
@@ -27,11 +34,10 @@ import java.util.TreeSet;
  * @param controller a description of that owner reference, for conflict messages
  * @param controllerIsFqdnResource whether that owner reference names an fqdn resource with the
  *     policy's own name: the resource, or an earlier object of the same name
- * @param owners the owner references, each reduced to the fields the job sets
- * @param labels {@code metadata.labels}
- * @param ownedLabels the label keys that this job's server-side apply owns, from its managed-fields
- *     entry; {@code null} when the listing held no such entry
- * @param spec the spec in {@link #canonical} form
+ * @param owners a digest of each owner reference, reduced to the fields the job sets
+ * @param labels a digest of the labels this job sets: those it renders, and those its server-side
+ *     apply owns (read from its managed-fields entry), with their values where present
+ * @param spec a digest of the spec in {@link #canonical} form
  */
 public record LiveNetworkPolicy(
     ResourceId id,
@@ -39,26 +45,41 @@ public record LiveNetworkPolicy(
     String controllerUid,
     String controller,
     boolean controllerIsFqdnResource,
-    Set<String> owners,
-    Map<String, String> labels,
-    Set<String> ownedLabels,
-    JsonElement spec) {
+    List<HashCode> owners,
+    HashCode labels,
+    HashCode spec) {
 
   public LiveNetworkPolicy {
-    owners = Set.copyOf(owners);
-    labels = Map.copyOf(labels);
-    ownedLabels = ownedLabels == null ? null : Set.copyOf(ownedLabels);
+    owners = List.copyOf(owners);
   }
 
-  /** Returns the compared form of a NetworkPolicy as the API server returned it. */
-  public static LiveNetworkPolicy of(JsonObject item) {
-    JsonObject metadata =
-        item.has("metadata") && item.get("metadata").isJsonObject()
-            ? item.getAsJsonObject("metadata")
-            : new JsonObject();
+  /**
+   * What the job would apply, in the form {@link LiveNetworkPolicy} compares.
+   *
+   * @param owner the digest of the rendered owner reference, or {@code null} when there is none
+   */
+  public record Rendered(HashCode spec, HashCode labels, HashCode owner) {
+    /** Returns the compared form of a NetworkPolicy apply body. */
+    public static Rendered of(JsonObject body) {
+      JsonObject metadata = object(body.get("metadata"));
+      List<HashCode> owners = owners(metadata);
+      return new Rendered(
+          digest(canonical(body.get("spec"))),
+          digest(LiveNetworkPolicy.labels(metadata, null)),
+          owners.isEmpty() ? null : owners.get(0));
+    }
+  }
+
+  /**
+   * Returns the compared form of a NetworkPolicy as the API server returned it.
+   *
+   * @param renderedLabels the keys of the labels the job renders
+   */
+  public static LiveNetworkPolicy of(JsonObject item, Set<String> renderedLabels) {
+    JsonObject metadata = object(item.get("metadata"));
     ResourceId id =
         new ResourceId(
-            FqdnPolicyStore.string(metadata, "namespace"),
+            intern(FqdnPolicyStore.string(metadata, "namespace")),
             FqdnPolicyStore.string(metadata, "name"));
     String controllerUid = null;
     String controller = "not controlled by any object";
@@ -81,6 +102,11 @@ public record LiveNetworkPolicy(
         break;
       }
     }
+    Set<String> jobLabels = new TreeSet<>(renderedLabels);
+    Set<String> owned = ownedLabels(metadata);
+    if (owned != null) {
+      jobLabels.addAll(owned);
+    }
     return new LiveNetworkPolicy(
         id,
         FqdnPolicyStore.string(metadata, "resourceVersion"),
@@ -88,9 +114,8 @@ public record LiveNetworkPolicy(
         controller,
         fqdnResource,
         owners(metadata),
-        labels(metadata),
-        ownedLabels(metadata),
-        canonical(item.get("spec")));
+        digest(labels(metadata, jobLabels)),
+        digest(canonical(item.get("spec"))));
   }
 
   /**
@@ -116,7 +141,7 @@ public record LiveNetworkPolicy(
    * renders is there with its value, no label the job applied earlier is left over, the job's owner
    * reference is there, and the spec is the same. What other writers added is not looked at.
    */
-  public boolean matches(JsonObject rendered) {
+  public boolean matches(Rendered rendered) {
     return difference(rendered) == null;
   }
 
@@ -124,34 +149,32 @@ public record LiveNetworkPolicy(
    * Returns what applying {@code rendered} would change, in a few words for a person (the first
    * difference found, the spec first), or {@code null} when it {@link #matches}.
    */
-  public String difference(JsonObject rendered) {
+  public String difference(Rendered rendered) {
     if (!specMatches(rendered)) {
       return "its spec was changed";
     }
-    JsonObject metadata = rendered.getAsJsonObject("metadata");
-    if (!owners.containsAll(owners(metadata))) {
+    if (rendered.owner() != null && !owners.contains(rendered.owner())) {
       return "its owner reference was changed";
     }
-    Map<String, String> wanted = labels(metadata);
-    for (Map.Entry<String, String> label : wanted.entrySet()) {
-      if (!Objects.equals(labels.get(label.getKey()), label.getValue())) {
-        return "its label " + label.getKey() + " was changed";
-      }
-    }
-    if (ownedLabels != null) {
-      for (String key : ownedLabels) {
-        if (!wanted.containsKey(key)) {
-          // An apply drops a label the job set before and renders no more.
-          return "it has label " + key + ", which fqdn-job set earlier and sets no more";
-        }
-      }
+    if (!labels.equals(rendered.labels())) {
+      return "a label fqdn-job sets was changed or removed, or one it set earlier is left over";
     }
     return null;
   }
 
   /** Returns whether the spec is the one of {@code rendered}, as the API server stores it. */
-  public boolean specMatches(JsonObject rendered) {
-    return spec.equals(canonical(rendered.get("spec")));
+  public boolean specMatches(Rendered rendered) {
+    return spec.equals(rendered.spec());
+  }
+
+  /** Returns the first 128 bits of the SHA-256 of the JSON text of {@code element}. */
+  static HashCode digest(JsonElement element) {
+    byte[] sha = Hashing.sha256().hashString(element.toString(), StandardCharsets.UTF_8).asBytes();
+    return HashCode.fromBytes(Arrays.copyOf(sha, 16));
+  }
+
+  private static String intern(String namespace) {
+    return namespace == null ? null : namespace.intern();
   }
 
   /**
@@ -167,6 +190,10 @@ public record LiveNetworkPolicy(
       JsonArray copy = new JsonArray();
       element.getAsJsonArray().forEach(e -> copy.add(canonical(e)));
       return copy;
+    }
+    if (element.isJsonPrimitive() && element.getAsJsonPrimitive().isNumber()) {
+      // 443 and 443.0 are the same port.
+      return new JsonPrimitive(new BigDecimal(element.getAsString()).stripTrailingZeros());
     }
     if (!element.isJsonObject()) {
       return element;
@@ -184,22 +211,26 @@ public record LiveNetworkPolicy(
     return copy;
   }
 
-  private static Map<String, String> labels(JsonObject metadata) {
-    Map<String, String> labels = new TreeMap<>();
-    JsonElement element = metadata == null ? null : metadata.get("labels");
+  /** Returns the labels with keys in {@code keys} ({@code null}: all), sorted by key. */
+  private static JsonObject labels(JsonObject metadata, Set<String> keys) {
+    JsonObject labels = new JsonObject();
+    JsonElement element = metadata.get("labels");
     if (element != null && element.isJsonObject()) {
-      element.getAsJsonObject().entrySet().stream()
-          .filter(e -> e.getValue().isJsonPrimitive())
-          .forEach(e -> labels.put(e.getKey(), e.getValue().getAsString()));
+      new TreeMap<>(element.getAsJsonObject().asMap())
+          .forEach((key, value) -> {
+            if (value.isJsonPrimitive() && (keys == null || keys.contains(key))) {
+              labels.addProperty(key, value.getAsString());
+            }
+          });
     }
     return labels;
   }
 
-  /** Returns the owner references reduced to the fields this job sets. */
-  private static Set<String> owners(JsonObject metadata) {
-    Set<String> owners = new TreeSet<>();
-    for (JsonObject o : objects(metadata == null ? null : metadata.get("ownerReferences"))) {
-      owners.add(
+  /** Returns a digest of each owner reference, reduced to the fields this job sets. */
+  private static List<HashCode> owners(JsonObject metadata) {
+    List<HashCode> owners = new ArrayList<>();
+    for (JsonObject o : objects(metadata.get("ownerReferences"))) {
+      String reduced =
           FqdnPolicyStore.string(o, "apiVersion")
               + "|"
               + FqdnPolicyStore.string(o, "kind")
@@ -210,7 +241,8 @@ public record LiveNetworkPolicy(
               + "|"
               + FqdnPolicyStore.string(o, "controller")
               + "|"
-              + FqdnPolicyStore.string(o, "blockOwnerDeletion"));
+              + FqdnPolicyStore.string(o, "blockOwnerDeletion");
+      owners.add(digest(new JsonPrimitive(reduced)));
     }
     return owners;
   }

@@ -6,9 +6,13 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.NetworkingV1Api;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** Reads and writes {@code networking.k8s.io/v1} NetworkPolicies. */
 public final class NetworkPolicyStore {
@@ -26,21 +30,31 @@ public final class NetworkPolicyStore {
 
   /**
    * Returns the NetworkPolicies that may collide with the resources in scope, by namespace and
-   * name. All of them are read, not just this job's: a hand-written policy with the name of a
-   * resource must be seen to be left alone.
+   * name, in their compared form. All of them are read, not just this job's: a hand-written policy
+   * with the name of a resource must be seen to be left alone.
+   *
+   * @param keep which names to keep (a shard keeps its own part)
+   * @param renderedLabels the keys of the labels the job renders
    */
-  public Map<ResourceId, LiveNetworkPolicy> list(Scope scope) throws ApiException {
+  public Map<ResourceId, LiveNetworkPolicy> index(
+      Scope scope, Predicate<ResourceId> keep, Set<String> renderedLabels) throws ApiException {
     Map<ResourceId, LiveNetworkPolicy> result = new HashMap<>();
     if (!scope.policies().isEmpty()) {
       for (ResourceId id : scope.policies()) {
-        LiveNetworkPolicy live = get(id);
+        LiveNetworkPolicy live = keep.test(id) ? get(id, renderedLabels) : null;
         if (live != null) {
           result.put(id, live);
         }
       }
       return result;
     }
-    List<LiveNetworkPolicy> items;
+    // Another shard's policies are dropped as each page is read.
+    Function<JsonObject, LiveNetworkPolicy> convert =
+        item -> {
+          LiveNetworkPolicy live = LiveNetworkPolicy.of(item, renderedLabels);
+          return keep.test(live.id()) ? live : null;
+        };
+    List<LiveNetworkPolicy> items = new ArrayList<>();
     if (scope.listNamespaces().isEmpty()) {
       items =
           Pagination.listAll(
@@ -51,9 +65,8 @@ public final class NetworkPolicyStore {
                       .limit(PAGE_SIZE)
                       ._continue(cont)
                       .buildCall(null),
-              LiveNetworkPolicy::of);
+              convert);
     } else {
-      items = new java.util.ArrayList<>();
       for (String namespace : scope.listNamespaces()) {
         items.addAll(
             Pagination.listAll(
@@ -64,17 +77,15 @@ public final class NetworkPolicyStore {
                         .limit(PAGE_SIZE)
                         ._continue(cont)
                         .buildCall(null),
-                LiveNetworkPolicy::of));
+                convert));
       }
     }
-    for (LiveNetworkPolicy item : items) {
-      result.put(item.id(), item);
-    }
+    items.forEach(live -> result.put(live.id(), live));
     return result;
   }
 
   /** Returns the NetworkPolicy, or {@code null} when it does not exist. */
-  public LiveNetworkPolicy get(ResourceId id) throws ApiException {
+  public LiveNetworkPolicy get(ResourceId id, Set<String> renderedLabels) throws ApiException {
     try {
       return LiveNetworkPolicy.of(
           retry.call(
@@ -82,7 +93,8 @@ public final class NetworkPolicyStore {
               () ->
                   RawCalls.execute(
                       retry.deadline(),
-                      api.readNamespacedNetworkPolicy(id.name(), id.namespace()).buildCall(null))));
+                      api.readNamespacedNetworkPolicy(id.name(), id.namespace()).buildCall(null))),
+          renderedLabels);
     } catch (ApiException e) {
       if (e.getCode() == 404) {
         return null;

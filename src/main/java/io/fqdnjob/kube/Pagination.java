@@ -2,6 +2,7 @@ package io.fqdnjob.kube;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.kubernetes.client.openapi.ApiException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 final class Pagination {
   private static final Logger LOG = LoggerFactory.getLogger(Pagination.class);
   private static final int MAX_RESTARTS = 3;
+  private static final int MAX_EXPIRIES = 100;
 
   /** Builds the call for one page; {@code continueToken} is {@code null} for the first page. */
   @FunctionalInterface
@@ -35,8 +37,10 @@ final class Pagination {
   }
 
   /**
-   * Lists every item and returns each as {@code convert} makes it, page by page, so that only one
-   * page of JSON is held at a time when the converted form is smaller.
+   * Lists every item and returns each as {@code convert} makes it (items it returns {@code null}
+   * for are left out), page by page, so that only one page of JSON is held at a time when the
+   * converted form is smaller. An expired continue token starts the list over: the result is one
+   * consistent snapshot.
    */
   static <T> List<T> listAll(
       String what, ApiRetry retry, PageCall pageCall, Function<JsonObject, T> convert)
@@ -57,7 +61,9 @@ final class Pagination {
               if (metadata != null && metadata.isJsonObject()) {
                 metadata.getAsJsonObject().remove("managedFields");
               }
-              items.add(converted);
+              if (converted != null) {
+                items.add(converted);
+              }
             }
           }
           JsonObject metadata = page.getAsJsonObject("metadata");
@@ -70,6 +76,86 @@ final class Pagination {
         }
         LOG.info("{}: continue token expired, listing again from the start", what);
       }
+    }
+  }
+
+  /** Receives one page of converted items. */
+  @FunctionalInterface
+  interface PageConsumer<T> {
+    void accept(List<T> page) throws ApiException, InterruptedException;
+  }
+
+  /**
+   * Lists every item and hands each page, as {@code convert} makes its items, to {@code consumer}
+   * before the next page is asked for: the caller holds one page at a time however long the list.
+   *
+   * <p>A caller that works on each page may take longer than the API server keeps the list's
+   * snapshot (etcd compacts every five minutes). When the continue token expired (410), the list
+   * goes on with the token the API server returns with that answer: from the next item on, read
+   * from the current state. Every item is then handed over at most once, and every item that
+   * existed through the whole list exactly once; nothing already handed over is listed again.
+   */
+  static <T> void forEachPage(
+      String what,
+      ApiRetry retry,
+      PageCall pageCall,
+      Function<JsonObject, T> convert,
+      PageConsumer<T> consumer)
+      throws ApiException, InterruptedException {
+    String token = null;
+    int expiries = 0;
+    do {
+      String current = token;
+      JsonObject page;
+      try {
+        page = retry.call(what, () -> RawCalls.execute(retry.deadline(), pageCall.build(current)));
+      } catch (ApiException e) {
+        String next = e.getCode() == 410 ? inconsistentContinue(e) : null;
+        if (next == null || ++expiries > MAX_EXPIRIES) {
+          throw e;
+        }
+        LOG.info("{}: continue token expired, going on from the current state", what);
+        token = next;
+        continue;
+      }
+      List<T> items = new ArrayList<>();
+      for (JsonElement item : FqdnPolicyStore.items(page)) {
+        if (item.isJsonObject()) {
+          T converted = convert.apply(item.getAsJsonObject());
+          JsonElement itemMetadata = item.getAsJsonObject().get("metadata");
+          if (itemMetadata != null && itemMetadata.isJsonObject()) {
+            itemMetadata.getAsJsonObject().remove("managedFields");
+          }
+          if (converted != null) {
+            items.add(converted);
+          }
+        }
+      }
+      JsonObject metadata = page.getAsJsonObject("metadata");
+      token = metadata == null ? null : FqdnPolicyStore.string(metadata, "continue");
+      page = null; // Its JSON is not needed while the consumer works on the page.
+      consumer.accept(items);
+    } while (token != null && !token.isEmpty());
+  }
+
+  /**
+   * Returns the continue token an API server sends with a 410 for an expired one (in the Status's
+   * {@code metadata.continue}), or {@code null} when it sent none.
+   */
+  static String inconsistentContinue(ApiException e) {
+    try {
+      JsonElement body = JsonParser.parseString(e.getResponseBody());
+      if (!body.isJsonObject()) {
+        return null;
+      }
+      JsonElement metadata = body.getAsJsonObject().get("metadata");
+      String token =
+          metadata != null && metadata.isJsonObject()
+              ? FqdnPolicyStore.string(metadata.getAsJsonObject(), "continue")
+              : null;
+      return token == null || token.isEmpty() ? null : token;
+    } catch (RuntimeException notJson) {
+      return null;
     }
   }
 }

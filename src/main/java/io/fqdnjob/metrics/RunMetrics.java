@@ -70,11 +70,14 @@ public final class RunMetrics {
     Gauge writes =
         Gauge.builder()
             .name("fqdn_job_writes")
-            .help("API writes of the last run, by kind.")
+            .help(
+                "API writes of the last run, by kind (status_refresh: status writes with no change"
+                    + " but times, on the resource's refresh turn; included in status).")
             .labelNames("kind")
             .register(registry);
     writes.labelValues("networkpolicy").set(summary.networkPolicyWrites());
     writes.labelValues("status").set(summary.statusWrites());
+    writes.labelValues("status_refresh").set(summary.statusRefreshes());
     if (metrics.succeeded) {
       gauge(
               registry,

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -21,6 +22,9 @@ public final class NetworkPolicyRenderer {
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
   public static final String MANAGED_BY_VALUE = "fqdn-job";
+
+  /** The keys of the labels every rendered policy carries. */
+  public static final Set<String> LABEL_KEYS = Set.of(MANAGED_BY_LABEL);
 
   private NetworkPolicyRenderer() {}
 

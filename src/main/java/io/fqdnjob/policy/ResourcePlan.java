@@ -8,6 +8,7 @@ import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.FqdnStatus;
 import io.fqdnjob.model.ResolveReason;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -68,7 +69,7 @@ public record ResourcePlan(
   }
 
   /**
-   * Returns the plan of {@code resource}.
+   * Returns the plan of {@code resource}, with status times that are exact.
    *
    * @param lookups for a name as written in the spec, its finished lookups by family
    */
@@ -77,17 +78,33 @@ public record ResourcePlan(
       Function<String, Map<AddressFamily, NameLookup>> lookups,
       AddressFilter filter,
       Instant now) {
+    return render(retain(resource, lookups, Duration.ZERO, now), filter);
+  }
+
+  /**
+   * Returns the new status of each name of {@code resource}, rebuilt by {@link Retention} from its
+   * status and this run's lookups.
+   *
+   * @param lookups for a name as written in the spec, its finished lookups by family
+   * @param lag how much older than the lookups they stand for the recorded times may be ({@link
+   *     StatusRefresh#lag})
+   */
+  public static RetainedNames retain(
+      FqdnNetworkPolicy resource,
+      Function<String, Map<AddressFamily, NameLookup>> lookups,
+      Duration lag,
+      Instant now) {
     Set<AddressFamily> asked = AddressFamily.of(resource.spec().enabledNetworkType());
     Retention.Window window =
         new Retention.Window(
-            resource.spec().seenAddressRetention(), resource.spec().maxAddressesPerFQDN());
+            resource.spec().seenAddressRetention(), resource.spec().maxAddressesPerFQDN(), lag);
     List<String> newlyCapped = new ArrayList<>();
     Map<String, FqdnStatus> names = new LinkedHashMap<>();
     Map<String, List<String>> expired = new LinkedHashMap<>();
     List<String> unfinished = new ArrayList<>();
     for (EgressRule rule : resource.spec().egress()) {
       for (String fqdn : rule.toFqdns()) {
-        if (names.containsKey(fqdn)) {
+        if (names.containsKey(fqdn) || unfinished.contains(fqdn)) {
           continue;
         }
         FqdnStatus previous = resource.status().fqdn(fqdn).orElse(null);
@@ -118,7 +135,18 @@ public record ResourcePlan(
         }
       }
     }
+    return new RetainedNames(
+        resource, now, List.copyOf(names.values()), expired, unfinished, newlyCapped);
+  }
 
+  /**
+   * Returns the plan that applies {@code retained}: the NetworkPolicy allowing, per egress rule,
+   * the addresses of its names that {@code filter} lets through.
+   */
+  public static ResourcePlan render(RetainedNames retained, AddressFilter filter) {
+    FqdnNetworkPolicy resource = retained.resource();
+    Map<String, FqdnStatus> names = new LinkedHashMap<>();
+    retained.names().forEach(n -> names.put(n.fqdn(), n));
     Set<Cidr> known = new LinkedHashSet<>();
     Set<Cidr> applied = new LinkedHashSet<>();
     List<SortedSet<Cidr>> allowedPerRule = new ArrayList<>();
@@ -143,14 +171,14 @@ public record ResourcePlan(
     JsonObject body = NetworkPolicyRenderer.render(resource, allowedPerRule);
     return new ResourcePlan(
         resource,
-        now,
-        List.copyOf(names.values()),
+        retained.now(),
+        retained.names(),
         body,
         applied.size(),
         known.size(),
-        expired,
-        unfinished,
-        newlyCapped);
+        retained.expiredAddresses(),
+        retained.unfinishedNames(),
+        retained.newlyCappedNames());
   }
 
   /** Returns the status to write once the NetworkPolicy is applied. */

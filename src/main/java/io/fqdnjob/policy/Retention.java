@@ -72,15 +72,30 @@ public final class Retention {
    *     applies exactly the latest answer
    * @param maxAddresses the most addresses applied for one name; beyond it the least recently seen
    *     go first
+   * @param lag how much older than the lookups they stand for the recorded times may be (see {@link
+   *     StatusRefresh}): the retry window and a non-zero seen-address window are measured from the
+   *     recorded time plus this, so that no address leaves before its window has passed since the
+   *     true last success or sighting
    */
-  public record Window(Duration seenRetention, int maxAddresses) {
+  public record Window(Duration seenRetention, int maxAddresses, Duration lag) {
     /** The latest answer only, with no limit. */
     public static final Window NONE = new Window(Duration.ZERO, Integer.MAX_VALUE);
 
     public Window {
-      if (seenRetention.isNegative() || maxAddresses < 1) {
-        throw new IllegalArgumentException("bad window " + seenRetention + ", " + maxAddresses);
+      if (seenRetention.isNegative() || maxAddresses < 1 || lag.isNegative()) {
+        throw new IllegalArgumentException(
+            "bad window " + seenRetention + ", " + maxAddresses + ", " + lag);
       }
+    }
+
+    /** A window over recorded times that are exact. */
+    public Window(Duration seenRetention, int maxAddresses) {
+      this(seenRetention, maxAddresses, Duration.ZERO);
+    }
+
+    /** Returns when an address last seen at {@code seen} leaves, with no newer sighting. */
+    Instant seenUntil(Instant seen) {
+      return seen.plus(seenRetention).plus(lag);
     }
   }
 
@@ -114,10 +129,11 @@ public final class Retention {
     ResolveReason reason = worst.map(NameLookup::reason).orElse(ResolveReason.SUCCESS);
 
     Instant lastSuccess = previous == null ? null : previous.lastSuccessfulTime();
-    boolean withinWindow =
-        lastSuccess != null
-            && !retryTimeout.isZero()
-            && now.isBefore(lastSuccess.plus(retryTimeout));
+    Instant keptUntil =
+        lastSuccess == null || retryTimeout.isZero()
+            ? null
+            : lastSuccess.plus(retryTimeout).plus(window.lag());
+    boolean withinWindow = keptUntil != null && now.isBefore(keptUntil);
     Map<Cidr, Instant> previouslySeen = previouslySeen(previous);
 
     // Each address that stays, with when an answer last had it.
@@ -136,7 +152,8 @@ public final class Retention {
         }
         for (Map.Entry<Cidr, Instant> seen : before.entrySet()) {
           if (!kept.containsKey(seen.getKey())
-              && now.isBefore(seen.getValue().plus(window.seenRetention()))) {
+              && !window.seenRetention().isZero()
+              && now.isBefore(window.seenUntil(seen.getValue()))) {
             kept.put(seen.getKey(), seen.getValue());
             retainedBySeenWindow++;
           }
@@ -168,9 +185,7 @@ public final class Retention {
     } else {
       message = worst.get().message();
       if (reason.isTransient() && withinWindow && !appliedInOrder.isEmpty()) {
-        message +=
-            "; keeping previous addresses until "
-                + Timestamps.format(lastSuccess.plus(retryTimeout));
+        message += "; keeping previous addresses until " + Timestamps.format(keptUntil);
       }
     }
     if (dropped > 0) {

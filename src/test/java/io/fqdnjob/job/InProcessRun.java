@@ -9,6 +9,7 @@ import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
+import io.fqdnjob.policy.StatusRefresh;
 import io.fqdnjob.testbed.TestBed;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -74,6 +75,7 @@ final class InProcessRun {
   boolean force;
   boolean dryRun;
   int maxPeersPerPolicy = 5000;
+  Duration statusRefresh = StatusRefresh.DEFAULT_INTERVAL;
   Progress progress = Progress.NONE;
   ApiClient client;
   String instance = "in-process";
@@ -118,7 +120,8 @@ final class InProcessRun {
                   null,
                   new Shard(0, 1),
                   maxPeersPerPolicy,
-                  Deadline.none()),
+                  Deadline.none(),
+                  new StatusRefresh(statusRefresh)),
               new PrintStream(printed, true, StandardCharsets.UTF_8),
               progress)
           .run();

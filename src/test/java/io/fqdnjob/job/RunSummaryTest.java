@@ -32,6 +32,7 @@ class RunSummaryTest {
         1,
         1,
         1,
+        0,
         Duration.ofSeconds(1),
         null,
         Map.of(),

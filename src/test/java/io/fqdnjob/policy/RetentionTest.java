@@ -447,4 +447,78 @@ class RetentionTest {
     assertEquals(List.of("2001:db8::1/128"), outcome.status().addresses());
     assertEquals(ip("2001:db8::1"), Cidr.parse(outcome.status().addresses().get(0)).network());
   }
+
+  @Test
+  void withALagTheRetryWindowCountsFromTheRecordedSuccessPlusTheLag() {
+    Duration lag = Duration.ofMinutes(10);
+    Retention.Window window = new Retention.Window(Duration.ZERO, 100, lag);
+    Instant lastInLag = T0.plus(HOUR).plus(lag).minusSeconds(1);
+    Retention.Outcome kept =
+        Retention.next(
+            NAME,
+            RESOLVED_AT_T0,
+            V4,
+            Map.of(AddressFamily.IPV4, failed(ResolveReason.TIMEOUT)),
+            HOUR,
+            window,
+            lastInLag);
+    assertEquals(RESOLVED_AT_T0.addresses(), kept.status().addresses());
+    assertTrue(
+        kept.status().resolveMessage().endsWith("until 2026-03-01T13:10:00Z"),
+        kept.status().resolveMessage());
+
+    Retention.Outcome gone =
+        Retention.next(
+            NAME,
+            RESOLVED_AT_T0,
+            V4,
+            Map.of(AddressFamily.IPV4, failed(ResolveReason.TIMEOUT)),
+            HOUR,
+            window,
+            lastInLag.plusSeconds(1));
+    assertEquals(List.of(), gone.status().addresses());
+    assertEquals(RESOLVED_AT_T0.addresses(), gone.expiredAddresses());
+  }
+
+  @Test
+  void withALagASeenAddressWindowCountsFromTheRecordedSightingPlusTheLag() {
+    Duration lag = Duration.ofMinutes(5);
+    Retention.Window window = new Retention.Window(Duration.ofMinutes(30), 100, lag);
+    FqdnStatus previous =
+        new FqdnStatus(
+            NAME,
+            T0,
+            T0,
+            ResolveReason.SUCCESS,
+            "earlier",
+            List.of("198.51.100.1/32"),
+            List.of(new io.fqdnjob.model.SeenAddress("198.51.100.1/32", T0)),
+            null,
+            null);
+    Instant inLag = T0.plus(Duration.ofMinutes(34));
+    assertEquals(
+        List.of("198.51.100.1/32", "198.51.100.9/32"),
+        Retention.next(
+                NAME,
+                previous,
+                V4,
+                Map.of(AddressFamily.IPV4, ok("198.51.100.9")),
+                HOUR,
+                window,
+                inLag)
+            .status()
+            .addresses());
+    assertEquals(
+        List.of("198.51.100.9/32"),
+        Retention.next(
+                NAME,
+                previous,
+                V4,
+                Map.of(AddressFamily.IPV4, ok("198.51.100.9")),
+                HOUR,
+                window,
+                T0.plus(Duration.ofMinutes(35)))
+            .status()
+            .addresses());
+  }
 }
