@@ -34,8 +34,8 @@ public final class FqdnPolicyStore {
     this(client, retry, PAGE_SIZE);
   }
 
-  /** For tests that need several pages without creating hundreds of resources. */
-  FqdnPolicyStore(ApiClient client, ApiRetry retry, int pageSize) {
+  /** A store listing {@code pageSize} resources a page (the default is {@value #PAGE_SIZE}). */
+  public FqdnPolicyStore(ApiClient client, ApiRetry retry, int pageSize) {
     this.client = client;
     this.api = new CustomObjectsApi(client);
     this.retry = retry;

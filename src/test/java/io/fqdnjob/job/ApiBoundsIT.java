@@ -76,9 +76,9 @@ class ApiBoundsIT {
       assertTrue(
           cut.stderr()
               .contains(
-                  "GET /apis/fqdn.konsole.is/v1alpha1/namespaces/"
+                  "GET /apis/networking.k8s.io/v1/namespaces/"
                       + ns
-                      + "/fqdnnetworkpolicies on API server "
+                      + "/networkpolicies on API server "
                       + proxy.address()),
           "the log names the request and the API server:\n" + cut);
       assertEquals(3, pushed("fqdn_job_last_run_exit_code"), cut.toString());
