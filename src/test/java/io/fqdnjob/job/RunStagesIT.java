@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,8 +63,7 @@ class RunStagesIT {
   @Test
   void listHandsOverOnePageAtATimeAndOnlyTheShardsPart() throws Exception {
     String ns = namespace("list");
-    String name = bed.zone().uniqueName("list");
-    bed.zone().setA(name, "198.51.100.41");
+    String name = name("list", "198.51.100.41");
     Set<ResourceId> all = new TreeSet<>();
     for (int i = 0; i < 7; i++) {
       create(ns, "page-" + i, "", name);
@@ -89,8 +89,7 @@ class RunStagesIT {
   @Test
   void dueSortsAPageByTheStatusAndTheFixedTime() throws Exception {
     String ns = namespace("due");
-    String name = bed.zone().uniqueName("due");
-    bed.zone().setA(name, "198.51.100.42");
+    String name = name("due", "198.51.100.42");
     create(ns, "fresh", "ttlSeconds: 60\n", name);
     create(ns, "recent", "ttlSeconds: 60\n", name);
     patchStatus(ns, "recent", now.minusSeconds(30));
@@ -108,8 +107,7 @@ class RunStagesIT {
   @Test
   void resolveAsksEachNameOncePerRunHoweverManyPagesNeedIt() throws Exception {
     String ns = namespace("resolve");
-    String shared = bed.zone().uniqueName("shared");
-    bed.zone().setA(shared, "198.51.100.43");
+    String shared = name("shared", "198.51.100.43");
     create(ns, "first", "", shared);
     create(ns, "second", "", shared);
     List<ListedResource> listed = listed(ns);
@@ -130,8 +128,7 @@ class RunStagesIT {
   @Test
   void retainAndRenderTurnTheAnswersIntoTheStatusAndThePolicy() throws Exception {
     String ns = namespace("render");
-    String name = bed.zone().uniqueName("render");
-    bed.zone().setA(name, "198.51.100.44", "198.51.100.45");
+    String name = name("render", "198.51.100.44", "198.51.100.45");
     create(ns, "web", "", name);
     Target target = targets(ns).get(0);
     try (DnsResolver resolver = resolver()) {
@@ -155,8 +152,7 @@ class RunStagesIT {
   @Test
   void applyCreatesThenFindsThePolicyUnchangedAndLeavesAnotherOwnersPolicyAlone() throws Exception {
     String ns = namespace("apply");
-    String name = bed.zone().uniqueName("apply");
-    bed.zone().setA(name, "198.51.100.46");
+    String name = name("apply", "198.51.100.46");
     create(ns, "web", "", name);
     create(ns, "taken", "", name);
     bed.kubectlWithInput(
@@ -187,8 +183,7 @@ class RunStagesIT {
   @Test
   void recordWritesAChangedStatusAndNotOneWhoseTimesAloneMoved() throws Exception {
     String ns = namespace("record");
-    String name = bed.zone().uniqueName("record");
-    bed.zone().setA(name, "198.51.100.47");
+    String name = name("record", "198.51.100.47");
     create(ns, "web", "", name);
     StatusRefresh refresh = new StatusRefresh(StatusRefresh.DEFAULT_INTERVAL);
     RecordStage record =
@@ -221,19 +216,10 @@ class RunStagesIT {
 
   /** Runs retain, render and apply over the namespace's resources; returns each outcome. */
   private Map<String, ApplyStage.Outcome> applyAll(String ns, ApplyStage apply) throws Exception {
-    Map<ResourceId, LiveNetworkPolicy> live =
-        new ListStage(policies, networkPolicies, scope(ns), Shard.ALL).networkPolicies();
-    Map<String, ApplyStage.Outcome> outcomes = new java.util.TreeMap<>();
-    try (DnsResolver resolver = resolver()) {
-      for (ListedResource resource : listed(ns)) {
-        Target target = new Target(resource, resource.policy(), live.get(resource.id()));
-        Map<LookupKey, LookupResult> results =
-            new ResolveStage(resolver).resolve(List.of(target), Instant.MAX);
-        RenderStage.Rendered rendered =
-            new RenderStage(AddressFilter.defaults())
-                .render(new RetainStage(StatusRefresh.EVERY_RUN).retain(target, results, now));
-        outcomes.put(resource.id().name(), apply.apply(target, rendered).outcome());
-      }
+    Map<String, ApplyStage.Outcome> outcomes = new TreeMap<>();
+    for (Target target : liveTargets(ns)) {
+      RenderStage.Rendered rendered = throughRender(target, StatusRefresh.EVERY_RUN, now);
+      outcomes.put(target.id().name(), apply.apply(target, rendered).outcome());
     }
     return outcomes;
   }
@@ -241,23 +227,37 @@ class RunStagesIT {
   /** Runs every stage for the namespace's one resource at {@code at}; returns what record did. */
   private RecordStage.Recorded recordOnce(String ns, RecordStage record, Instant at)
       throws Exception {
-    Map<ResourceId, LiveNetworkPolicy> live =
-        new ListStage(policies, networkPolicies, scope(ns), Shard.ALL).networkPolicies();
-    ListedResource resource = listed(ns).get(0);
-    Target target = new Target(resource, resource.policy(), live.get(resource.id()));
+    Target target = liveTargets(ns).get(0);
+    RenderStage.Rendered rendered =
+        throughRender(target, new StatusRefresh(StatusRefresh.DEFAULT_INTERVAL), at);
+    ApplyStage.Applied applied =
+        new ApplyStage(networkPolicies, 5000, false, Deadline.none(), NOWHERE)
+            .apply(target, rendered);
+    return record.record(target, rendered, applied);
+  }
+
+  /** Resolves, retains and renders one resource, as a run at {@code at} would. */
+  private static RenderStage.Rendered throughRender(
+      Target target, StatusRefresh refresh, Instant at) {
     try (DnsResolver resolver = resolver()) {
       Map<LookupKey, LookupResult> results =
           new ResolveStage(resolver).resolve(List.of(target), Instant.MAX);
-      RenderStage.Rendered rendered =
-          new RenderStage(AddressFilter.defaults())
-              .render(
-                  new RetainStage(new StatusRefresh(StatusRefresh.DEFAULT_INTERVAL))
-                      .retain(target, results, at));
-      ApplyStage.Applied applied =
-          new ApplyStage(networkPolicies, 5000, false, Deadline.none(), NOWHERE)
-              .apply(target, rendered);
-      return record.record(target, rendered, applied);
+      return new RenderStage(AddressFilter.defaults())
+          .render(new RetainStage(refresh).retain(target, results, at));
     }
+  }
+
+  /** The namespace's resources, each with its listed NetworkPolicy. */
+  private static List<Target> liveTargets(String ns) throws Exception {
+    Map<ResourceId, LiveNetworkPolicy> live =
+        new ListStage(policies, networkPolicies, scope(ns), Shard.ALL).networkPolicies();
+    return listed(ns).stream().map(r -> new Target(r, r.policy(), live.get(r.id()))).toList();
+  }
+
+  private static String name(String prefix, String... addresses) {
+    String name = bed.zone().uniqueName(prefix);
+    bed.zone().setA(name, addresses);
+    return name;
   }
 
   private static DnsResolver resolver() {
