@@ -416,7 +416,11 @@ final class RunCommand implements Callable<Integer> {
         log.warn(
             "run cut short by --deadline {}s: {} resources left as they were for the next run",
             deadline.toSeconds(),
-            summary.list() == RunSummary.ListOutcome.LISTED ? summary.cutShort() : "all");
+            summary.list() == RunSummary.ListOutcome.LISTED
+                ? summary.cutShort()
+                : summary.listed() == 0
+                    ? "all"
+                    : summary.cutShort() + " listed and all not yet listed");
       }
       log.info("run finished: {}", summary);
       if (pusher != null) {

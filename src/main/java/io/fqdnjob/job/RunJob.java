@@ -334,12 +334,15 @@ public final class RunJob {
     }
   }
 
-  /** Returns whether the run's deadline has passed; no write of the resource starts then. */
+  /**
+   * Returns whether the run's deadline has passed: no write of a resource starts then, and the
+   * summary counts it as cut short.
+   */
   private boolean leftForNextRun(ResourceId id) {
     if (!options.deadline().passed()) {
       return false;
     }
-    LOG.info("{}: left for the next run, the run's deadline has passed", id);
+    LOG.debug("{}: left for the next run, the run's deadline has passed", id);
     return true;
   }
 
