@@ -391,6 +391,8 @@ measured() {
   shift 4
   local prefix=$work/$name start end rc=0
   scrape "$prefix" before
+  # The machine may be shared: its load when the process starts goes into the record.
+  cut -d' ' -f1 /proc/loadavg >"$prefix.load"
   start=$(date +%s%N)
   # timeout(1) stops the JVM too: it signals its whole process group.
   /usr/bin/time -v -o "$prefix.time" timeout -k 30 "$job_timeout" "$@" >"$prefix.out" 2>"$prefix.log" || rc=$?

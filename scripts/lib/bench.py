@@ -356,6 +356,9 @@ def cmd_scenario(args):
         and (ended_ns - started_ns) / 1e9 >= args.timeout,
     }
     record.update(figures)
+    if os.path.exists(prefix + ".load"):
+        with open(prefix + ".load") as f:
+            record["loadAverage"] = float(f.read().strip() or "nan")
     if args.kind == "list-baseline":
         record["baseline"] = None
         try:
@@ -766,6 +769,12 @@ def cmd_report(args):
         )
     peak = max((r.get("peakRssMiB") or 0) for r in scenarios) if scenarios else None
     lines.append(f"Highest peak RSS of all job runs: {fmt(peak, 0)} MiB.")
+    loads = [r["loadAverage"] for r in scenarios + list_baselines if r.get("loadAverage") is not None]
+    if loads:
+        lines.append(
+            f"Load average (1 min) when each process started: {min(loads):.1f} to {max(loads):.1f}"
+            f" (median {statistics.median(loads):.1f}) on {meta.get('nproc', '?')} cores."
+        )
 
     out = {
         "workload": {k: v for k, v in w.items() if k not in ("names", "items")},
