@@ -3,11 +3,14 @@
 
 Subcommands (all files live in the bench's work folder, DIR):
   workload DIR ...     names, nsupdate batches, namespaces and resources as YAML chunks
-  churn DIR FRACTION   nsupdate batch giving FRACTION of the names new addresses
+  churn DIR --fraction F --step NAME
+                       nsupdate batch DIR/dns-NAME.txt giving F of the names new addresses,
+                       and DIR/NAME-plan.json: the resources the job must write for it
   dns-cleanup DIR      nsupdate batch deleting every name of the workload
   scrape-dns URL FILE  saves BIND's JSON statistics
-  scenario DIR NAME    combines what one job process left behind into DIR/NAME.json
-  report DIR           prints the results as Markdown and writes DIR/results.json
+  scenario DIR NAME    combines what one process (a job run, or a list-only baseline with
+                       --kind list-baseline) left behind into DIR/NAME.json
+  report DIR           prints the results as Markdown, writes DIR/results.md and results.json
 Only the Python standard library is used.
 """
 
@@ -30,9 +33,15 @@ API_RESOURCES = ("fqdnnetworkpolicies", "networkpolicies", "events")
 
 
 def address(index, generation, second):
-    """IPv4 address of name `index`: 198.18.0.0/15 is reserved for benchmarks (RFC 2544)."""
+    """IPv4 address of name `index`: 198.18.0.0/15 is reserved for benchmarks (RFC 2544).
+
+    Generations 0 to 3 give distinct addresses for pools of up to 16,384 names; a fifth would
+    repeat the first, still unlike the fourth.
+    """
+    if index >= 16384:
+        raise ValueError("the pool holds at most 16,384 names")
     base = 18 + (1 if second else 0)
-    third = (index >> 8) + 64 * generation
+    third = (index >> 8) + 64 * (generation % 4)
     return f"198.{base}.{third}.{index & 255}"
 
 
@@ -145,34 +154,63 @@ def load_workload(directory):
 
 
 def cmd_churn(args):
+    """One churn step: FRACTION of the pool gets new addresses; the plan says who must be written.
+
+    Steps add up: dns-generations.json remembers each name's current generation of addresses, so
+    a name picked again in a later step moves to yet other addresses, and each step's expected
+    set is the resources listing a name changed in that step (a name changed in an earlier step
+    and not in this one keeps its addresses, and the job has already written it).
+    """
     w = load_workload(args.dir)
-    rng = random.Random(w["seed"] + 1)
+    step = args.step
+    # A seed of its own per step (str seeds are stable across Python runs).
+    rng = random.Random(f"{w['seed']}-{step}")
     used = sorted({p for r in w["items"] for p in r["names"]})
-    count = int(round(len(w["names"]) * args.fraction))
+    count = max(1, int(round(len(w["names"]) * args.fraction)))
+    generations_path = os.path.join(args.dir, "dns-generations.json")
+    generations = {}
+    if os.path.exists(generations_path):
+        with open(generations_path) as f:
+            generations = {int(k): v for k, v in json.load(f).items()}
     # Changed names are drawn from the whole pool, like the workload's names.
     changed = sorted(rng.sample(range(len(w["names"])), count))
     lines = []
     for i in changed:
+        generations[i] = generations.get(i, 0) + 1
         name = w["names"][i]
         lines.append(f"update delete {name}. A")
-        for a in records_of(i, 1):
+        for a in records_of(i, generations[i]):
             lines.append(f"update add {name}. 300 A {a}")
     zone = w["names"][0].split(".", 1)[1]
-    with open(os.path.join(args.dir, "dns-churn.txt"), "w") as f:
+    with open(os.path.join(args.dir, f"dns-{step}.txt"), "w") as f:
         f.write(nsupdate_batches(args.dns_host, args.dns_port, zone, lines, 300))
     changed_set = set(changed)
     affected = sum(1 for r in w["items"] if changed_set & set(r["names"]))
-    churn = {
+    plan = {
+        "step": step,
         "fraction": args.fraction,
         "changedNames": count,
         "changedNamesUsed": len(changed_set & set(used)),
         "resourcesListingAChangedName": affected,
     }
-    with open(os.path.join(args.dir, "churn-plan.json"), "w") as f:
-        json.dump(churn, f)
+    with open(os.path.join(args.dir, f"{step}-plan.json"), "w") as f:
+        json.dump(plan, f)
+    with open(generations_path, "w") as f:
+        json.dump(generations, f)
     print(
-        f"{count} names get new addresses; {affected} of {len(w['items'])} resources list one"
+        f"{step}: {count} names get new addresses; {affected} of {len(w['items'])} resources list one"
     )
+
+
+def churn_plans(directory):
+    """Every churn step's plan by step name, in the order of their fractions."""
+    plans = {}
+    for name in os.listdir(directory):
+        if name.endswith("-plan.json"):
+            with open(os.path.join(directory, name)) as f:
+                plan = json.load(f)
+            plans[plan.get("step", name[: -len("-plan.json")])] = plan
+    return dict(sorted(plans.items(), key=lambda kv: kv[1]["fraction"]))
 
 
 def cmd_dns_cleanup(args):
@@ -243,6 +281,8 @@ FIRST_REQUEST = re.compile(r"^(\S+) \[DEBUG\] FirstRequestLog - first API reques
 
 def parse_time_v(path):
     figures = {}
+    if not os.path.exists(path):
+        return figures
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -254,13 +294,20 @@ def parse_time_v(path):
                 figures["userSeconds"] = float(line.split(":")[1])
             elif line.startswith("System time (seconds):"):
                 figures["systemSeconds"] = float(line.split(":")[1])
+            elif line.startswith("Command terminated by signal"):
+                figures["signal"] = int(line.rsplit(" ", 1)[1])
     return figures
 
 
 def parse_log(path):
-    summary, first = None, None
-    with open(path) as f:
+    """The job's summary line, its first request's time, and whether it ran out of memory."""
+    summary, first, oom = None, None, False
+    if not os.path.exists(path):
+        return summary, first, oom
+    with open(path, errors="replace") as f:
         for line in f:
+            if "OutOfMemoryError" in line:
+                oom = True
             m = SUMMARY.search(line)
             if m:
                 summary = {}
@@ -274,39 +321,85 @@ def parse_log(path):
             m = FIRST_REQUEST.match(line)
             if m and first is None:
                 first = datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-    return summary, first
+    return summary, first, oom
 
 
 def cmd_scenario(args):
     d, name = args.dir, args.name
     prefix = os.path.join(d, name)
     with open(prefix + ".times") as f:
-        started_ns, ended_ns = (int(x) for x in f.read().split())
+        fields = [int(x) for x in f.read().split()]
+    started_ns, ended_ns = fields[0], fields[1]
+    exit_code = fields[2] if len(fields) > 2 else None
     figures = parse_time_v(prefix + ".time")
-    summary, first = parse_log(prefix + ".log")
+    summary, first, oom = parse_log(prefix + ".log")
+    # -XX:+ExitOnOutOfMemoryError says so on stdout.
+    oom = oom or parse_log(prefix + ".out")[2]
+    if exit_code is None:
+        exit_code = figures.get("exitStatus")
     record = {
         "scenario": name,
+        "kind": args.kind,
         "label": args.label or name,
         "jvmOptions": " ".join(args.jvm_options.split()),
         "jobArgs": args.job_args,
         "startedNs": started_ns,
         "wallSeconds": round((ended_ns - started_ns) / 1e9, 3),
         "firstRequestSeconds": None if first is None else round(first - started_ns / 1e9, 3),
-        "summary": summary,
+        "summary": summary if args.kind == "job" else None,
         "dnsQueries": delta(dns_counts(prefix + ".dns-before"), dns_counts(prefix + ".dns-after")),
         "apiRequests": delta(api_counts(prefix + ".api-before"), api_counts(prefix + ".api-after")),
+        "exitCode": exit_code,
+        "oom": oom,
+        # timeout(1) exits with 124 when it stopped the process, 137 when it had to kill it.
+        "timedOut": exit_code in (124, 137) and args.timeout is not None
+        and (ended_ns - started_ns) / 1e9 >= args.timeout,
     }
     record.update(figures)
+    if os.path.exists(prefix + ".load"):
+        with open(prefix + ".load") as f:
+            record["loadAverage"] = float(f.read().strip() or "nan")
+    if args.kind == "list-baseline":
+        record["baseline"] = None
+        try:
+            with open(prefix + ".out") as f:
+                record["baseline"] = json.loads(f.read().strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+    record["died"] = exit_code != 0 or (args.kind == "job" and summary is None)
     with open(prefix + ".json", "w") as f:
         json.dump(record, f, indent=1)
     s = summary or {}
-    print(
-        f"{name}: {record['wallSeconds']:.2f} s, first request after"
-        f" {record['firstRequestSeconds']} s, due={s.get('due')} queries(server)="
-        f"{record['dnsQueries'].get('query', 0)} networkPolicyWrites={s.get('networkPolicyWrites')}"
-        f" statusWrites={s.get('statusWrites')} failed={s.get('failed')}"
-        f" peakRss={record.get('peakRssMiB')} MiB exit={record.get('exitStatus')}"
-    )
+    if args.kind == "job":
+        print(
+            f"{name}: {record['wallSeconds']:.2f} s, first request after"
+            f" {record['firstRequestSeconds']} s, due={s.get('due')} queries(server)="
+            f"{record['dnsQueries'].get('query', 0)} networkPolicyWrites={s.get('networkPolicyWrites')}"
+            f" statusWrites={s.get('statusWrites')} statusRefreshes={s.get('statusRefreshes', 'unknown')}"
+            f" failed={s.get('failed')} peakRss={record.get('peakRssMiB')} MiB {exit_text(record)}"
+        )
+    else:
+        b = record.get("baseline") or {}
+        print(
+            f"{name}: {record['wallSeconds']:.2f} s with its JVM start, listing {b.get('seconds')} s;"
+            f" {b.get('resources')} resources, {b.get('networkPolicies')} NetworkPolicies in"
+            f" {b.get('requests')} requests; peakRss={record.get('peakRssMiB')} MiB {exit_text(record)}"
+        )
+
+
+def exit_text(record):
+    """'exit 0', or what went wrong: 'exit 3 (OOM)', 'exit 124 (timed out)'."""
+    code = record.get("exitCode", record.get("exitStatus"))
+    notes = []
+    if record.get("oom"):
+        notes.append("OOM")
+    if record.get("timedOut"):
+        notes.append("timed out")
+    if record.get("signal"):
+        notes.append(f"signal {record['signal']}")
+    if code == 0 and record.get("kind", "job") == "job" and record.get("summary") is None:
+        notes.append("no summary line")
+    return f"exit {fmt(code)}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,24 +414,51 @@ def load(directory, name):
         return json.load(f)
 
 
-def scenarios_of(d):
-    """Every job run of the work folder, in the order they ran."""
-    scenarios = []
+def processes_of(d, kind="job"):
+    """Every process of the given kind in the work folder, in the order they ran."""
+    records = []
     for name in os.listdir(d):
         if name.endswith(".json") and os.path.exists(os.path.join(d, name[:-5] + ".times")):
-            scenarios.append(load(d, name[:-5]))
-    scenarios.sort(key=lambda r: r["startedNs"])
-    return scenarios
+            record = load(d, name[:-5])
+            if record.get("kind", "job") == kind:
+                records.append(record)
+    records.sort(key=lambda r: r["startedNs"])
+    return records
 
 
-def checks(d, w, churn):
-    """Count targets: (description, expected, measured)."""
+def numbered_at_rest(name):
+    """The number of an at-rest run of the repeated series (at-rest-3 -> 3), else None."""
+    m = re.fullmatch(r"at-rest-(\d+)", name)
+    return int(m.group(1)) if m else None
+
+
+def summary_value(record, key):
+    return None if record is None or record.get("summary") is None else record["summary"].get(key)
+
+
+def writes_not_refreshes(record):
+    """statusWrites - statusRefreshes, or None when the job does not report statusRefreshes."""
+    writes, refreshes = summary_value(record, "statusWrites"), summary_value(record, "statusRefreshes")
+    if writes is None or refreshes is None:
+        return None
+    return writes - refreshes
+
+
+def checks(d, w, plans):
+    """Count targets: dicts of description, expected, measured and state (ok, FAILED, unknown)."""
     n = w["resources"]
     unique = w["uniqueNamesUsed"]
     out = []
 
-    def s(record, key):
-        return None if record is None or record["summary"] is None else record["summary"].get(key)
+    def check(description, expected, measured, unknown=None):
+        if measured is None and unknown is not None:
+            state = "unknown"
+        else:
+            state = "ok" if expected == measured else "FAILED"
+        out.append(
+            {"description": description, "expected": expected, "measured": measured, "state": state,
+             "note": unknown if state == "unknown" else None}
+        )
 
     def api(record, key):
         return None if record is None else record["apiRequests"].get(key, 0)
@@ -346,46 +466,73 @@ def checks(d, w, churn):
     def q(record):
         return None if record is None else record["dnsQueries"].get("query", 0)
 
-    cold, churned = load(d, "cold"), load(d, "churn")
-    steadies = [r for r in scenarios_of(d) if r["scenario"].startswith("steady")]
-    for record in [cold, churned] + steadies:
-        label = "cold" if record is cold else "churn" if record is churned else record["scenario"]
-        out.append((f"{label}: exit status 0", 0, None if record is None else record.get("exitStatus")))
-        out.append((f"{label}: failed resources", 0, s(record, "failed")))
-    out.append(("cold: NetworkPolicy writes == N", n, s(cold, "networkPolicyWrites")))
-    out.append(("cold: status writes == N", n, s(cold, "statusWrites")))
-    for steady in steadies:
-        label = steady["scenario"]
-        out.append((f"{label}: NetworkPolicy writes", 0, s(steady, "networkPolicyWrites")))
-        out.append((f"{label}: status writes == N", n, s(steady, "statusWrites")))
-        out.append((f"{label}: job's unique (name, type) lookups", unique, s(steady, "uniqueNames")))
-        out.append((f"{label}: queries the DNS server received == unique names", unique, q(steady)))
-        out.append((f"{label}: NetworkPolicy APPLY requests (API server)", 0, api(steady, "APPLY networkpolicies")))
-        out.append(
-            (f"{label}: status APPLY requests (API server) == N", n, api(steady, "APPLY fqdnnetworkpolicies/status"))
-        )
-    if churn is not None:
-        expected = churn["resourcesListingAChangedName"]
-        out.append(
-            ("churn: NetworkPolicy writes == resources listing a changed name", expected, s(churned, "networkPolicyWrites"))
-        )
-        out.append(
-            ("churn: NetworkPolicy APPLY requests (API server)", expected, api(churned, "APPLY networkpolicies"))
-        )
-        out.append(("churn: status writes == N", n, s(churned, "statusWrites")))
-    for name in sorted(os.listdir(d)):
-        if name.startswith("idle") and name.endswith(".json"):
-            idle = load(d, name[:-5])
-            label = idle["scenario"]
-            out.append((f"{label}: exit status 0", 0, idle.get("exitStatus")))
-            out.append((f"{label}: due resources", 0, s(idle, "due")))
-            out.append((f"{label}: queries the DNS server received", 0, q(idle)))
-            out.append((f"{label}: NetworkPolicy writes", 0, s(idle, "networkPolicyWrites")))
-            out.append((f"{label}: status writes", 0, s(idle, "statusWrites")))
-            # The verbs the job writes with; other clients of the bed (the namespace controller
-            # emptying deleted namespaces, the garbage collector) delete, which is not counted.
-            writes = sum(v for k, v in idle["apiRequests"].items() if k.startswith(("APPLY", "POST", "PATCH", "PUT")))
-            out.append((f"{label}: APPLY, POST, PATCH, PUT requests (API server)", 0, writes))
+    jobs = {r["scenario"]: r for r in processes_of(d)}
+    old_job = "unknown (old job: no statusRefreshes in its summary)"
+
+    def lookups(label, record):
+        check(f"{label}: job's unique (name, type) lookups == unique names", unique, summary_value(record, "uniqueNames"))
+        check(f"{label}: queries the DNS server received == unique names", unique, q(record))
+
+    def agree(label, record):
+        check(f"{label}: NetworkPolicy APPLY requests (API server) == job's NetworkPolicy writes",
+              summary_value(record, "networkPolicyWrites"), api(record, "APPLY networkpolicies"))
+        check(f"{label}: status APPLY requests (API server) == job's status writes",
+              summary_value(record, "statusWrites"), api(record, "APPLY fqdnnetworkpolicies/status"))
+
+    def completed(label, record):
+        check(f"{label}: exit status 0", 0, None if record is None else record.get("exitCode", record.get("exitStatus")))
+        check(f"{label}: failed resources", 0, summary_value(record, "failed"))
+
+    cold = jobs.get("cold")
+    if cold is not None:
+        completed("cold", cold)
+        check("cold: NetworkPolicy writes == N", n, summary_value(cold, "networkPolicyWrites"))
+        check("cold: status writes == N", n, summary_value(cold, "statusWrites"))
+        lookups("cold", cold)
+        agree("cold", cold)
+    for name, record in jobs.items():
+        if not name.startswith("at-rest"):
+            continue
+        completed(name, record)
+        check(f"{name}: NetworkPolicy writes == 0", 0, summary_value(record, "networkPolicyWrites"))
+        check(f"{name}: status writes - statusRefreshes == 0", 0, writes_not_refreshes(record), old_job)
+        lookups(name, record)
+        agree(name, record)
+    for step, plan in plans.items():
+        record = jobs.get(step)
+        if record is None:
+            continue
+        expected = plan["resourcesListingAChangedName"]
+        completed(step, record)
+        check(f"{step}: NetworkPolicy writes == resources listing a changed name", expected,
+              summary_value(record, "networkPolicyWrites"))
+        check(f"{step}: status writes - statusRefreshes == resources listing a changed name", expected,
+              writes_not_refreshes(record), old_job)
+        lookups(step, record)
+        agree(step, record)
+    for name, record in jobs.items():
+        if not name.startswith("idle"):
+            continue
+        check(f"{name}: exit status 0", 0, record.get("exitCode", record.get("exitStatus")))
+        check(f"{name}: due resources", 0, summary_value(record, "due"))
+        check(f"{name}: queries the DNS server received", 0, q(record))
+        check(f"{name}: NetworkPolicy writes", 0, summary_value(record, "networkPolicyWrites"))
+        check(f"{name}: status writes", 0, summary_value(record, "statusWrites"))
+        # The verbs the job writes with; other clients of the bed (the namespace controller
+        # emptying deleted namespaces, the garbage collector) delete, which is not counted.
+        writes = sum(v for k, v in record["apiRequests"].items() if k.startswith(("APPLY", "POST", "PATCH", "PUT")))
+        check(f"{name}: APPLY, POST, PATCH, PUT requests (API server)", 0, writes)
+    for record in processes_of(d, "list-baseline"):
+        name = record["scenario"]
+        baseline = record.get("baseline") or {}
+        check(f"{name}: exit status 0", 0, record.get("exitCode"))
+        check(f"{name}: resources listed == N", n, baseline.get("resources"))
+        # The job's run just before it, when that one completed, listed the same pages.
+        paired = jobs.get("at-rest-" + name.rsplit("-", 1)[-1])
+        if paired is not None and paired.get("exitCode", paired.get("exitStatus")) == 0:
+            for resource in ("fqdnnetworkpolicies", "networkpolicies"):
+                key = "LIST " + resource
+                check(f"{name}: {key} requests == {paired['scenario']}'s", api(paired, key), api(record, key))
     return out
 
 
@@ -394,6 +541,8 @@ def fmt(value, digits=2):
         return "–"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10000:
+        return f"{value:,}"
     return str(value)
 
 
@@ -405,106 +554,198 @@ def api_text(requests):
     return ", ".join(parts) if parts else "none"
 
 
+def cpu_of(record):
+    if record is None or "userSeconds" not in record:
+        return None
+    return record["userSeconds"] + record["systemSeconds"]
+
+
+def median_or_none(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
 def cmd_report(args):
     d = args.dir
     w = load_workload(d)
-    churn = None
-    if os.path.exists(os.path.join(d, "churn-plan.json")):
-        with open(os.path.join(d, "churn-plan.json")) as f:
-            churn = json.load(f)
+    plans = churn_plans(d)
     with open(os.path.join(d, "meta.json")) as f:
         meta = json.load(f)
-    scenarios = scenarios_of(d)
+    scenarios = processes_of(d)
+    list_baselines = processes_of(d, "list-baseline")
     baselines = {
         name[:-5]: load(d, name[:-5])
         for name in sorted(os.listdir(d))
         if name.startswith("baseline-") and name.endswith(".json")
     }
     n = w["resources"]
+    refresh_known = any(summary_value(r, "statusRefreshes") is not None for r in scenarios)
 
     lines = []
+    lines.append(f"### N = {n:,}")
+    lines.append("")
     lines.append(
-        f"N = {n} resources in {len(w['namespaces'])} namespaces, {w['namesPerResource']} names each from a"
-        f" pool of {w['pool']} ({w['uniqueNamesUsed']} used), ttlSeconds {w['ttlSeconds']}; run {w['run']}."
+        f"N = {n:,} resources in {len(w['namespaces'])} namespaces, {w['namesPerResource']} names each from a"
+        f" pool of {w['pool']:,} ({w['uniqueNamesUsed']:,} used), ttlSeconds {w['ttlSeconds']}; run {w['run']}"
+        f" (job built from {meta.get('build', 'unknown')})."
     )
-    lines.append(f"Heap: `{meta['heap']}`; job API concurrency {meta['apiConcurrency']}; baseline concurrency {meta['apiConcurrency']}.")
+    lines.append(
+        f"Heap: `{meta['heap']}`; job API concurrency {meta['apiConcurrency']}; write baselines' concurrency"
+        f" {meta['apiConcurrency']}. Status refreshes: "
+        + ("reported by the job." if refresh_known else "not reported by this job (old job): unknown.")
+    )
     lines.append("")
     header = (
-        "| scenario | wall s | first API request s | due | unique names | DNS queries received (job sent) |"
-        " NetworkPolicy writes | status writes | API requests (verb resource count) | peak RSS MiB | CPU s (user+sys) |"
+        "| scenario | exit | wall s | first API request s | due | DNS queries received (unique names; job sent) |"
+        " NetworkPolicy writes | status writes" + (" (refreshes)" if refresh_known else "") + " |"
+        " API requests (verb resource count) | peak RSS MiB | CPU s (user+sys) |"
     )
     lines.append(header)
     lines.append("|" + "|".join(["---"] * (header.count("|") - 1)) + "|")
     for r in scenarios:
         s = r["summary"] or {}
-        cpu = None
-        if "userSeconds" in r:
-            cpu = r["userSeconds"] + r["systemSeconds"]
+        status = fmt(s.get("statusWrites"))
+        if refresh_known:
+            status += f" ({fmt(s.get('statusRefreshes'))})"
+        exit_cell = exit_text(r)[5:]
+        if r.get("died"):
+            exit_cell = f"**{exit_cell}**"
         lines.append(
-            f"| {r['label']} | {fmt(r['wallSeconds'])} | {fmt(r['firstRequestSeconds'])} | {fmt(s.get('due'))} |"
-            f" {fmt(s.get('uniqueNames'))} | {r['dnsQueries'].get('query', 0)} ({fmt(s.get('queries'))}) |"
-            f" {fmt(s.get('networkPolicyWrites'))} | {fmt(s.get('statusWrites'))} | {api_text(r['apiRequests'])} |"
-            f" {fmt(r.get('peakRssMiB'), 0)} | {fmt(cpu, 1)} |"
+            f"| {r['label']} | {exit_cell} | {fmt(r['wallSeconds'])} | {fmt(r['firstRequestSeconds'])} |"
+            f" {fmt(s.get('due'))} | {fmt(r['dnsQueries'].get('query', 0))} ({fmt(s.get('uniqueNames'))};"
+            f" {fmt(s.get('queries'))}) | {fmt(s.get('networkPolicyWrites'))} | {status} |"
+            f" {api_text(r['apiRequests'])} | {fmt(r.get('peakRssMiB'), 0)} | {fmt(cpu_of(r), 1)} |"
         )
     lines.append("")
+
     ratios = {}
-    lines.append(
-        "| job run | job wall s | job CPU s | baseline (simplest client, same concurrency) | requests |"
-        " baseline s | baseline CPU s | job / baseline (wall) |"
-    )
-    lines.append("|---|---|---|---|---|---|---|---|")
-    status_baselines = [b for name, b in baselines.items() if name.startswith("baseline-status")]
-    median_status = (
-        statistics.median(b["seconds"] for b in status_baselines) if status_baselines else None
-    )
-    median_status_cpu = (
-        statistics.median(b["cpuSeconds"] for b in status_baselines) if status_baselines else None
-    )
-
-    def row(job, baseline, seconds, description, key, cpu_seconds=None):
-        if job is None or baseline is None or not seconds:
-            return
-        ratio = job["wallSeconds"] / seconds
-        ratios[key] = ratio
-        cpu = job.get("userSeconds", 0) + job.get("systemSeconds", 0)
+    if list_baselines:
         lines.append(
-            f"| {job['label']} | {fmt(job['wallSeconds'])} | {fmt(cpu, 1)} | {description} |"
-            f" {baseline['requests']} ({baseline['errors']} failed) | {fmt(seconds)} |"
-            f" {fmt(cpu_seconds if cpu_seconds is not None else baseline.get('cpuSeconds'))} | {fmt(ratio)} |"
+            "| job run | job wall s | job CPU s | list-only baseline | baseline wall s (JVM start included) |"
+            " baseline listing s | baseline CPU s | baseline peak RSS MiB | job / baseline (wall) |"
         )
-
-    cold = load(d, "cold")
-    row(cold, baselines.get("baseline-cold"), (baselines.get("baseline-cold") or {}).get("seconds"),
-        "the same writes: NetworkPolicy create + status apply + Event per resource", "cold/baseline-cold")
-    if status_baselines:
-        row(cold, status_baselines[0], median_status,
-            f"status apply per resource (median of {len(status_baselines)})", "cold/baseline-status",
-            median_status_cpu)
-    for r in scenarios:
-        if not r["scenario"].startswith("steady"):
-            continue
-        number = r["scenario"].rsplit("-", 1)[-1]
-        paired = baselines.get(f"baseline-status-{number}")
-        if paired is not None:
-            row(r, paired, paired["seconds"], "status apply per resource, run right after", r["scenario"] + "/baseline-status")
-        elif status_baselines:
-            row(r, status_baselines[0], median_status,
-                f"status apply per resource (median of {len(status_baselines)})", r["scenario"] + "/baseline-status",
-                median_status_cpu)
-    steady_ratios = [v for k, v in ratios.items() if k.startswith("steady-") and k[7:8].isdigit()]
-    if steady_ratios:
-        ratios["steady/baseline-status median"] = statistics.median(steady_ratios)
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        by_number = {b["scenario"].rsplit("-", 1)[-1]: b for b in list_baselines}
+        median_wall = median_or_none(b["wallSeconds"] for b in list_baselines if not b.get("died"))
+        for r in scenarios:
+            if not r["scenario"].startswith("at-rest"):
+                continue
+            number = numbered_at_rest(r["scenario"])
+            paired = by_number.get(str(number)) if number is not None else None
+            if paired is not None:
+                description, seconds, baseline = f"{paired['scenario']}, run right after", paired["wallSeconds"], paired
+                if paired.get("died"):
+                    description += f" ({exit_text(paired)})"
+            else:
+                description, seconds, baseline = f"median of {len(list_baselines)}", median_wall, None
+            ratio = None
+            if r.get("died"):
+                ratio_text = "job died"
+            elif seconds is None or (baseline or {}).get("died"):
+                ratio_text = "baseline failed"
+            else:
+                ratio = r["wallSeconds"] / seconds
+                ratio_text = fmt(ratio)
+                ratios[r["scenario"] + "/list-baseline"] = ratio
+            b = (baseline or {}).get("baseline") or {}
+            lines.append(
+                f"| {r['label']}{' (' + exit_text(r) + ')' if r.get('died') else ''} | {fmt(r['wallSeconds'])} |"
+                f" {fmt(cpu_of(r), 1)} | {description} | {fmt(seconds)} | {fmt(b.get('seconds'))} |"
+                f" {fmt(cpu_of(baseline), 1)} | {fmt((baseline or {}).get('peakRssMiB'), 0)} | {ratio_text} |"
+            )
+        paired_ratios = [v for k, v in ratios.items() if numbered_at_rest(k.split("/")[0]) is not None]
         lines.append("")
-        lines.append(f"Median steady / baseline: {statistics.median(steady_ratios):.2f} ({len(steady_ratios)} pairs).")
-    lines.append("")
+        if paired_ratios:
+            ratios["at-rest/list-baseline median"] = statistics.median(paired_ratios)
+            lines.append(
+                f"Median at rest / list-only baseline: **{statistics.median(paired_ratios):.2f}**"
+                f" ({len(paired_ratios)} pair{'s' if len(paired_ratios) > 1 else ''}). The baseline's wall time includes its JVM start, as the job's does."
+            )
+        else:
+            lines.append("Median at rest / list-only baseline: – (no at-rest run completed).")
+        lines.append("")
 
-    results = checks(d, w, churn)
-    failed = [c for c in results if c[1] != c[2]]
+    if baselines:
+        lines.append(
+            "| job run | job wall s | job CPU s | write baseline (simplest client, same concurrency) | requests |"
+            " baseline s (sending only) | baseline CPU s | job / baseline (wall) |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|")
+        status_baselines = [b for name, b in baselines.items() if name.startswith("baseline-status")]
+        median_status = median_or_none(b["seconds"] for b in status_baselines)
+
+        def row(job, baseline, seconds, description, key):
+            if job is None or baseline is None or not seconds:
+                return
+            ratio = None if job.get("died") else job["wallSeconds"] / seconds
+            if ratio is not None:
+                ratios[key] = ratio
+            lines.append(
+                f"| {job['label']} | {fmt(job['wallSeconds'])} | {fmt(cpu_of(job), 1)} | {description} |"
+                f" {fmt(baseline['requests'])} ({baseline['errors']} failed) | {fmt(seconds)} |"
+                f" {fmt(baseline.get('cpuSeconds'))} | {fmt(ratio) if ratio is not None else 'job died'} |"
+            )
+
+        jobs = {r["scenario"]: r for r in scenarios}
+        row(jobs.get("cold"), baselines.get("baseline-cold"), (baselines.get("baseline-cold") or {}).get("seconds"),
+            "the same writes: NetworkPolicy create + status apply + Event per resource", "cold/baseline-cold")
+        if status_baselines:
+            for r in scenarios:
+                if r["scenario"] == "cold" or r["scenario"].startswith("at-rest"):
+                    row(r, status_baselines[0], median_status,
+                        f"status apply per resource (median of {len(status_baselines)})",
+                        r["scenario"] + "/baseline-status")
+        lines.append("")
+
+    results = checks(d, w, plans)
+    failed = [c for c in results if c["state"] == "FAILED"]
+    unknown = [c for c in results if c["state"] == "unknown"]
     lines.append("| count check | expected | measured | |")
     lines.append("|---|---|---|---|")
-    for description, expected, measured in results:
-        lines.append(f"| {description} | {expected} | {fmt(measured)} | {'ok' if expected == measured else 'FAILED'} |")
+    for c in results:
+        measured = fmt(c["measured"]) if c["state"] != "unknown" else c["note"]
+        lines.append(f"| {c['description']} | {fmt(c['expected'])} | {measured} | {c['state']} |")
     lines.append("")
+    lines.append(
+        f"Count checks: {len(results) - len(failed) - len(unknown)} ok, {len(failed)} FAILED, {len(unknown)} unknown."
+    )
+
+    died = [r for r in scenarios + list_baselines if r.get("died")]
+    if died:
+        lines.append(
+            "Processes that did not complete: "
+            + "; ".join(
+                f"{r['label']}: {exit_text(r)} after {fmt(r['wallSeconds'])} s, peak RSS {fmt(r.get('peakRssMiB'), 0)} MiB"
+                for r in died
+            )
+            + "."
+        )
+
+    at_rest_series = [r for r in scenarios if numbered_at_rest(r["scenario"]) is not None]
+    at_rest_summary = None
+    if at_rest_series:
+        completed_runs = [r for r in at_rest_series if not r.get("died")]
+        cpus = [cpu_of(r) for r in completed_runs if cpu_of(r) is not None]
+        rss = [r["peakRssMiB"] for r in completed_runs if r.get("peakRssMiB") is not None]
+        at_rest_summary = {
+            "runs": len(at_rest_series),
+            "completed": len(completed_runs),
+            "jvmOptions": at_rest_series[0]["jvmOptions"],
+            "cpuSecondsMedian": median_or_none(cpus),
+            "cpuSecondsMin": min(cpus) if cpus else None,
+            "cpuSecondsMax": max(cpus) if cpus else None,
+            "wallSecondsMedian": median_or_none(r["wallSeconds"] for r in completed_runs),
+            "peakRssMiBMedian": median_or_none(rss),
+            "peakRssMiBMax": max(rss) if rss else None,
+        }
+        lines.append(
+            f"At rest, the repeated runs ({len(completed_runs)} of {len(at_rest_series)} completed;"
+            f" `{at_rest_summary['jvmOptions']}`): CPU per run {fmt(at_rest_summary['cpuSecondsMedian'])} s"
+            f" median ({fmt(at_rest_summary['cpuSecondsMin'])} to {fmt(at_rest_summary['cpuSecondsMax'])}),"
+            f" wall {fmt(at_rest_summary['wallSecondsMedian'])} s median, peak RSS"
+            f" {fmt(at_rest_summary['peakRssMiBMedian'], 0)} MiB median ({fmt(at_rest_summary['peakRssMiBMax'], 0)} highest)."
+            " With a CronJob starting one run a minute, CPU per run is CPU per minute."
+        )
 
     def idle_variant(name):
         if name.startswith("idle-aot-c1-"):
@@ -512,36 +753,44 @@ def cmd_report(args):
         return "aot" if name.startswith("idle-aot-") else "plain"
 
     def first_request_median(variant):
-        values = [
+        return median_or_none(
             r["firstRequestSeconds"]
             for r in scenarios
-            if r["scenario"].startswith("idle-")
-            and idle_variant(r["scenario"]) == variant
-            and r["firstRequestSeconds"] is not None
-        ]
-        return statistics.median(values) if values else None
+            if r["scenario"].startswith("idle-") and idle_variant(r["scenario"]) == variant
+        )
 
     first_plain = first_request_median("plain")
     first_aot = first_request_median("aot")
     first_aot_c1 = first_request_median("c1")
+    if any(r["scenario"].startswith("idle-") for r in scenarios):
+        lines.append(
+            f"Start to first API request, median of the idle runs: {fmt(first_plain, 3)} s without,"
+            f" {fmt(first_aot, 3)} s with the AOT cache, {fmt(first_aot_c1, 3)} s with the AOT cache and C1 only."
+        )
     peak = max((r.get("peakRssMiB") or 0) for r in scenarios) if scenarios else None
-    lines.append(
-        f"Start to first API request, median of the idle runs: {fmt(first_plain, 3)} s without,"
-        f" {fmt(first_aot, 3)} s with the AOT cache, {fmt(first_aot_c1, 3)} s with the AOT cache and C1 only."
-    )
-    lines.append(f"Highest peak RSS of all job runs: {peak} MiB.")
+    lines.append(f"Highest peak RSS of all job runs: {fmt(peak, 0)} MiB.")
+    loads = [r["loadAverage"] for r in scenarios + list_baselines if r.get("loadAverage") is not None]
+    if loads:
+        lines.append(
+            f"Load average (1 min) when each process started: {min(loads):.1f} to {max(loads):.1f}"
+            f" (median {statistics.median(loads):.1f}) on {meta.get('nproc', '?')} cores."
+        )
 
     out = {
         "workload": {k: v for k, v in w.items() if k not in ("names", "items")},
-        "churn": churn,
+        "churnPlans": plans,
         "meta": meta,
+        "statusRefreshesKnown": refresh_known,
         "scenarios": scenarios,
+        "listBaselines": list_baselines,
         "baselines": baselines,
         "ratios": ratios,
+        "atRest": at_rest_summary,
         "firstRequestMedianSeconds": {"withoutAot": first_plain, "withAot": first_aot, "withAotC1Only": first_aot_c1},
         "peakRssMiB": peak,
-        "checks": [{"description": c[0], "expected": c[1], "measured": c[2], "ok": c[1] == c[2]} for c in results],
+        "checks": [dict(c, ok=(None if c["state"] == "unknown" else c["state"] == "ok")) for c in results],
         "checksFailed": len(failed),
+        "checksUnknown": len(unknown),
     }
     with open(os.path.join(d, "results.json"), "w") as f:
         json.dump(out, f, indent=1, default=lambda x: None)
@@ -575,6 +824,7 @@ def main():
     p = sub.add_parser("churn")
     p.add_argument("dir")
     p.add_argument("--fraction", type=float, default=0.1)
+    p.add_argument("--step", default="churn")
     p.add_argument("--dns-host", required=True)
     p.add_argument("--dns-port", required=True)
     p.set_defaults(func=cmd_churn)
@@ -596,6 +846,8 @@ def main():
     p.add_argument("--label")
     p.add_argument("--jvm-options", default="")
     p.add_argument("--job-args", default="")
+    p.add_argument("--kind", choices=("job", "list-baseline"), default="job")
+    p.add_argument("--timeout", type=float, help="the limit the process ran under, in seconds")
     p.set_defaults(func=cmd_scenario)
 
     p = sub.add_parser("report")

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.util.Config;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -32,18 +33,26 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * The baseline of scripts/bench.sh: the same writes as a run of the job, sent by the simplest
- * client there is, so that the job's wall time can be compared with what the API server itself
- * needs for them.
+ * The baselines of scripts/bench.sh: the same reads or writes as a run of the job, sent by the
+ * simplest client there is, so that the job's wall time can be compared with what the API server
+ * itself needs for them.
  *
  * <p>It uses the HTTP stack the job uses (OkHttp over HTTP/2 from client-java, same TLS) but none
- * of the job's logic: before the clock starts it lists the resources and prepares every request
- * body; then a fixed pool of {@code --concurrency} threads sends them, each thread one request at a
- * time (the job's {@code --api-concurrency} works the same way). The time printed covers the
- * sending only, never this JVM's start or the listing. The writes go with the credentials of {@code
- * --kubeconfig} (those the job used); listing and clean-up with {@code --admin-kubeconfig}.
+ * of the job's logic. In the write modes ({@code status}, {@code cold}), before the clock starts it
+ * lists the resources and prepares every request body; then a fixed pool of {@code --concurrency}
+ * threads sends them, each thread one request at a time (the job's {@code --api-concurrency} works
+ * the same way). The time printed covers the sending only, never this JVM's start or the listing.
+ * The writes go with the credentials of {@code --kubeconfig} (those the job used); listing and
+ * clean-up with {@code --admin-kubeconfig}.
  *
  * <ul>
+ *   <li>{@code --mode list}: reads what a run of the job reads and nothing more, the list-only
+ *       baseline of a run at rest: the fqdn resources matching {@code --selector} cluster-wide,
+ *       then every NetworkPolicy cluster-wide, in pages of 500, each page parsed into a JSON tree
+ *       as the job parses it and then dropped. All with the credentials of {@code --kubeconfig}
+ *       (admin credentials are not used); a list whose continue token expired (410) starts over, as
+ *       the job's does. The timed part starts with the first request: scripts/bench.sh times the
+ *       whole process, JVM start included, as it times the job.
  *   <li>{@code --mode status}: one status server-side apply per resource, with the status the
  *       resource has and {@code latestLookupTime} set to now, so that each apply changes the
  *       object, as the job's applies do in a steady run.
@@ -81,31 +90,13 @@ public final class ApiBaseline {
     int concurrency = Integer.parseInt(options.getOrDefault("--concurrency", "8"));
     String selector = options.get("--selector");
     ApiClient client = Config.fromConfig(options.get("--kubeconfig"));
-    Dispatcher dispatcher = new Dispatcher();
-    dispatcher.setMaxRequests(concurrency);
-    dispatcher.setMaxRequestsPerHost(concurrency);
-    // A token is added per call by ApiClient rather than by its OkHttp client; do the same here.
-    Map<String, String> authHeaders = new HashMap<>();
-    client.updateParamsForAuth(
-        new String[] {"BearerToken"},
-        new ArrayList<>(),
-        authHeaders,
-        new HashMap<>(),
-        null,
-        "GET",
-        URI.create(client.getBasePath()));
-    OkHttpClient http =
-        client
-            .getHttpClient()
-            .newBuilder()
-            .dispatcher(dispatcher)
-            .addInterceptor(chain -> {
-              Request.Builder request = chain.request().newBuilder();
-              authHeaders.forEach(request::header);
-              return chain.proceed(request.build());
-            })
-            .readTimeout(60, TimeUnit.SECONDS)
-            .build();
+    OkHttpClient http = sender(client, concurrency);
+    if (mode.equals("list")) {
+      listOnly(http, client.getBasePath(), selector);
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+      return;
+    }
     ApiClient adminClient =
         Config.fromConfig(options.getOrDefault("--admin-kubeconfig", options.get("--kubeconfig")));
     OkHttpClient admin =
@@ -150,7 +141,7 @@ public final class ApiBaseline {
         });
       }
     } else {
-      throw new IllegalArgumentException("--mode must be status or cold");
+      throw new IllegalArgumentException("--mode must be list, status or cold");
     }
 
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
@@ -184,6 +175,116 @@ public final class ApiBaseline {
     for (OkHttpClient each : List.of(http, admin)) {
       each.dispatcher().executorService().shutdown();
       each.connectionPool().evictAll();
+    }
+  }
+
+  /**
+   * The OkHttp client of {@code client} sending at most {@code concurrency} requests at a time,
+   * with the credentials of {@code client}.
+   */
+  private static OkHttpClient sender(ApiClient client, int concurrency) throws ApiException {
+    Dispatcher dispatcher = new Dispatcher();
+    dispatcher.setMaxRequests(concurrency);
+    dispatcher.setMaxRequestsPerHost(concurrency);
+    // A token is added per call by ApiClient rather than by its OkHttp client; do the same here.
+    Map<String, String> authHeaders = new HashMap<>();
+    client.updateParamsForAuth(
+        new String[] {"BearerToken"},
+        new ArrayList<>(),
+        authHeaders,
+        new HashMap<>(),
+        null,
+        "GET",
+        URI.create(client.getBasePath()));
+    return client
+        .getHttpClient()
+        .newBuilder()
+        .dispatcher(dispatcher)
+        .addInterceptor(chain -> {
+          Request.Builder request = chain.request().newBuilder();
+          authHeaders.forEach(request::header);
+          return chain.proceed(request.build());
+        })
+        .readTimeout(60, TimeUnit.SECONDS)
+        .build();
+  }
+
+  /** {@code --mode list}: lists what the job lists, keeps nothing, prints the counts. */
+  private static void listOnly(OkHttpClient http, String base, String selector) throws IOException {
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long cpuStarted = os.getProcessCpuTime();
+    long started = System.nanoTime();
+    int[] fqdn = countAll(http, base, "/apis/" + GROUP_VERSION + "/fqdnnetworkpolicies", selector);
+    int[] policies = countAll(http, base, "/apis/networking.k8s.io/v1/networkpolicies", null);
+    long ended = System.nanoTime();
+    long cpu = os.getProcessCpuTime() - cpuStarted;
+    JsonObject result = new JsonObject();
+    result.addProperty("mode", "list");
+    result.addProperty(
+        "description",
+        "list the fqdn resources (label selector) and all NetworkPolicies, pages of 500, parse"
+            + " each page, keep nothing");
+    result.addProperty("resources", fqdn[0]);
+    result.addProperty("networkPolicies", policies[0]);
+    result.addProperty("requests", fqdn[1] + policies[1]);
+    result.addProperty("pagesFqdn", fqdn[1]);
+    result.addProperty("pagesNetworkPolicies", policies[1]);
+    result.addProperty("restarts", fqdn[2] + policies[2]);
+    result.addProperty("errors", 0);
+    result.addProperty("seconds", Math.round((ended - started) / 1e6) / 1000.0);
+    result.addProperty("cpuSeconds", Math.round(cpu / 1e6) / 1000.0);
+    result.addProperty(
+        "jvmStartToEndSeconds",
+        Math.round(System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime())
+            / 1000.0);
+    System.out.println(result);
+  }
+
+  /**
+   * Lists {@code path} in pages of 500 and returns {items, pages, restarts}; each page is parsed
+   * whole and dropped. A 410 (continue token expired) starts the list over, at most 3 times.
+   */
+  private static int[] countAll(OkHttpClient http, String base, String path, String selector)
+      throws IOException {
+    int pages = 0;
+    for (int restart = 0; ; restart++) {
+      int items = 0;
+      String token = null;
+      boolean expired = false;
+      do {
+        StringBuilder url = new StringBuilder(base).append(path).append("?limit=500");
+        if (selector != null) {
+          url.append("&labelSelector=").append(URLEncoder.encode(selector, StandardCharsets.UTF_8));
+        }
+        if (token != null) {
+          url.append("&continue=").append(URLEncoder.encode(token, StandardCharsets.UTF_8));
+        }
+        pages++;
+        try (Response response =
+            http.newCall(new Request.Builder().url(url.toString()).build()).execute()) {
+          if (response.code() == 410 && restart < 3) {
+            expired = true;
+            break;
+          }
+          if (!response.isSuccessful()) {
+            throw new IOException("list " + path + ": HTTP " + response.code());
+          }
+          JsonObject page = JsonParser.parseString(response.body().string()).getAsJsonObject();
+          JsonArray pageItems = page.getAsJsonArray("items");
+          for (JsonElement item : pageItems) {
+            if (item.isJsonObject()) {
+              items++;
+            }
+          }
+          JsonObject meta = page.getAsJsonObject("metadata");
+          token = meta != null && meta.has("continue") ? meta.get("continue").getAsString() : null;
+        }
+      } while (token != null && !token.isEmpty());
+      if (!expired) {
+        return new int[] {items, pages, restart};
+      }
+      System.err.println("list " + path + ": continue token expired, listing again from the start");
     }
   }
 

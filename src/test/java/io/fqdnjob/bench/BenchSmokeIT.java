@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs scripts/bench.sh with 100 resources against the bed this build started, so that the
- * benchmark cannot rot. It checks counts, never seconds: the machine's speed is not under test.
+ * benchmark cannot rot. It checks counts, never seconds: the machine's speed is not under test. The
+ * scenarios are those of docs/performance.md: cold, at rest (with its list-only baseline), churn of
+ * 1 % then 10 % of the names, and idle.
  */
 @ExtendWith(TestBedExtension.class)
 class BenchSmokeIT {
@@ -63,33 +66,58 @@ class BenchSmokeIT {
       JsonObject run = scenario.getAsJsonObject();
       runs.put(run.get("scenario").getAsString(), run);
     }
-    for (String name : List.of("cold", "steady-1", "churn", "idle-1")) {
+    for (String name : List.of("cold", "at-rest-1", "churn-1", "churn-10", "idle-1")) {
       assertTrue(runs.containsKey(name), () -> name + " is missing:\n" + printed);
-      assertEquals(0, runs.get(name).get("exitStatus").getAsInt(), () -> name + ":\n" + printed);
+      assertEquals(0, runs.get(name).get("exitCode").getAsInt(), () -> name + ":\n" + printed);
     }
     int uniqueNames = report.getAsJsonObject("workload").get("uniqueNamesUsed").getAsInt();
 
     JsonObject cold = summary(runs.get("cold"));
     assertEquals(RESOURCES, cold.get("networkPolicyWrites").getAsInt());
     assertEquals(RESOURCES, cold.get("statusWrites").getAsInt());
+    assertEquals(uniqueNames, count(runs.get("cold"), "dnsQueries", "query"));
 
-    JsonObject steady = summary(runs.get("steady-1"));
-    assertEquals(0, steady.get("networkPolicyWrites").getAsInt(), "steady writes no NetworkPolicy");
-    assertEquals(RESOURCES, steady.get("statusWrites").getAsInt(), "one status per due resource");
-    assertEquals(uniqueNames, steady.get("uniqueNames").getAsInt());
+    // At rest: every resource due (--force), nothing changed. No NetworkPolicy is written, and a
+    // status only when its refresh turn came (--status-refresh, default 1h).
+    JsonObject atRest = summary(runs.get("at-rest-1"));
+    assertEquals(
+        0, atRest.get("networkPolicyWrites").getAsInt(), "at rest writes no NetworkPolicy");
+    assertEquals(
+        0,
+        atRest.get("statusWrites").getAsInt() - statusRefreshes(atRest),
+        () -> "at rest, the only status writes are refreshes: " + atRest);
+    assertEquals(uniqueNames, atRest.get("uniqueNames").getAsInt());
     assertEquals(
         uniqueNames,
-        count(runs.get("steady-1"), "dnsQueries", "query"),
+        count(runs.get("at-rest-1"), "dnsQueries", "query"),
         "the DNS server got one query per unique name");
-    assertEquals(0, count(runs.get("steady-1"), "apiRequests", "APPLY networkpolicies"));
+    assertEquals(0, count(runs.get("at-rest-1"), "apiRequests", "APPLY networkpolicies"));
     assertEquals(
-        RESOURCES, count(runs.get("steady-1"), "apiRequests", "APPLY fqdnnetworkpolicies/status"));
+        atRest.get("statusWrites").getAsInt(),
+        count(runs.get("at-rest-1"), "apiRequests", "APPLY fqdnnetworkpolicies/status"));
 
-    int affected = report.getAsJsonObject("churn").get("resourcesListingAChangedName").getAsInt();
+    // The list-only baseline listed what the job lists.
+    JsonArray lists = report.getAsJsonArray("listBaselines");
+    assertEquals(1, lists.size(), printed);
+    JsonObject list = lists.get(0).getAsJsonObject();
+    assertEquals(0, list.get("exitCode").getAsInt(), printed);
+    assertEquals(RESOURCES, list.getAsJsonObject("baseline").get("resources").getAsInt());
+
+    // Churn: the NetworkPolicy and the status of the resources listing a changed name, only.
+    JsonObject plans = report.getAsJsonObject("churnPlans");
+    for (String step : List.of("churn-1", "churn-10")) {
+      int affected = plans.getAsJsonObject(step).get("resourcesListingAChangedName").getAsInt();
+      JsonObject churn = summary(runs.get(step));
+      assertEquals(affected, churn.get("networkPolicyWrites").getAsInt(), step);
+      assertEquals(affected, count(runs.get(step), "apiRequests", "APPLY networkpolicies"), step);
+      assertEquals(
+          affected,
+          churn.get("statusWrites").getAsInt() - statusRefreshes(churn),
+          () -> step + ": status writes other than refreshes: " + churn);
+      assertEquals(uniqueNames, count(runs.get(step), "dnsQueries", "query"), step);
+    }
+    int affected = plans.getAsJsonObject("churn-10").get("resourcesListingAChangedName").getAsInt();
     assertTrue(affected > 0 && affected < RESOURCES, "the churn changes some resources only");
-    JsonObject churn = summary(runs.get("churn"));
-    assertEquals(affected, churn.get("networkPolicyWrites").getAsInt());
-    assertEquals(affected, count(runs.get("churn"), "apiRequests", "APPLY networkpolicies"));
 
     JsonObject idle = summary(runs.get("idle-1"));
     assertEquals(0, idle.get("due").getAsInt());
@@ -106,6 +134,13 @@ class BenchSmokeIT {
     }
 
     assertEquals(0, report.get("checksFailed").getAsInt(), printed);
+    assertEquals(0, report.get("checksUnknown").getAsInt(), printed);
+  }
+
+  /** The summary's statusRefreshes; a job that does not report them counts as making none. */
+  private static int statusRefreshes(JsonObject summary) {
+    JsonElement value = summary.get("statusRefreshes");
+    return value == null ? 0 : value.getAsInt();
   }
 
   private static JsonObject summary(JsonObject run) {
