@@ -197,17 +197,17 @@ class NamespacedInstallIT {
             .stderr()
             .contains(
                 "run failed: could not list the resources: GET"
-                    + " /apis/fqdn.konsole.is/v1alpha1/fqdnnetworkpolicies on API server "),
+                    + " /apis/networking.k8s.io/v1/networkpolicies on API server "),
         result.toString());
     assertTrue(
         result
             .stderr()
             .contains(
-                "HTTP 403: fqdnnetworkpolicies.fqdn.konsole.is is forbidden: User"
+                "HTTP 403: networkpolicies.networking.k8s.io is forbidden: User"
                     + " \"system:serviceaccount:"
                     + ns
-                    + ":fqdn-job\" cannot list resource \"fqdnnetworkpolicies\" in API group"
-                    + " \"fqdn.konsole.is\" at the cluster scope"),
+                    + ":fqdn-job\" cannot list resource \"networkpolicies\" in API group"
+                    + " \"networking.k8s.io\" at the cluster scope"),
         result.toString());
     assertTrue(result.stderr().contains("pass --namespace"), "with advice: " + result);
   }
