@@ -4,7 +4,7 @@
 #
 # Usage: scripts/bench.sh [--resources N] [options]
 #   --resources N        fqdn resources to create (default 1000), 5 names each from a pool of 2,000
-#                        names served by the bed's BIND; 100000 works (about an hour)
+#                        names served by the bed's BIND; sized for up to 100000
 #   --namespaces K       namespaces they are spread over (default 20)
 #   --pool N             names in the pool (default 2000, at most 16384)
 #   --ttl S              the resources' ttlSeconds, 5 to 1800 (default 1800, the most the CRD
