@@ -730,7 +730,7 @@ def cmd_report(args):
         at_rest_summary = {
             "runs": len(at_rest_series),
             "completed": len(completed_runs),
-            "jvmOptions": at_rest_series[0]["jvmOptions"],
+            "jvmOptions": re.sub(r"-XX:AOTCache=\S+", "-XX:AOTCache=<cache>", at_rest_series[0]["jvmOptions"]),
             "cpuSecondsMedian": median_or_none(cpus),
             "cpuSecondsMin": min(cpus) if cpus else None,
             "cpuSecondsMax": max(cpus) if cpus else None,
