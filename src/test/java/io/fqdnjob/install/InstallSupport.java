@@ -318,8 +318,9 @@ final class InstallSupport {
   /** Waits until a namespace of an earlier run, still being deleted, is gone. */
   static void awaitNamespaceGone(TestBed bed, String namespace) throws InterruptedException {
     Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
-    while (tryGet(bed, "namespace", namespace, "default") != null) {
-      JsonObject ns = get(bed, "namespace", namespace, "default");
+    JsonObject ns;
+    // One read per round: the namespace may be gone between two reads.
+    while ((ns = tryGet(bed, "namespace", namespace, "default")) != null) {
       if (!"Terminating".equals(ns.getAsJsonObject("status").get("phase").getAsString())) {
         return;
       }
