@@ -211,18 +211,15 @@ public final class RunJob {
     RecordStage record =
         new RecordStage(
             policies, events, options.refresh(), options.dryRun(), options.deadline(), out);
-    Instant lookupDeadline =
-        options.lookupDeadline() == null ? Instant.MAX : started.plus(options.lookupDeadline());
-    if (options.deadline().instant().isBefore(lookupDeadline)) {
-      lookupDeadline = options.deadline().instant();
-    }
-    Instant lookupsEnd = lookupDeadline;
+    Instant lookupsEnd =
+        options.lookupDeadline() == null
+            ? options.deadline().instant()
+            : earlier(started.plus(options.lookupDeadline()), options.deadline().instant());
 
     RunSummary.ListOutcome listOutcome = RunSummary.ListOutcome.LISTED;
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
-    List<Future<?>> previousPage = new ArrayList<>();
     try {
-      AtomicReference<List<Future<?>>> inFlight = new AtomicReference<>(previousPage);
+      AtomicReference<List<Future<?>>> inFlight = new AtomicReference<>(List.of());
       try {
         list.resources(page -> {
           DueStage.Triage triage = due.triage(page, live, now);
@@ -305,6 +302,10 @@ public final class RunJob {
         resolve.byReason(),
         run.cutShort.get(),
         listOutcome);
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
   }
 
   private static final Duration LISTED_LOG_INTERVAL = Duration.ofSeconds(10);

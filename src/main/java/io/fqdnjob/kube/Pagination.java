@@ -31,11 +31,6 @@ final class Pagination {
 
   private Pagination() {}
 
-  static List<JsonObject> listAll(String what, ApiRetry retry, PageCall pageCall)
-      throws ApiException {
-    return listAll(what, retry, pageCall, Function.identity());
-  }
-
   /**
    * Lists every item and returns each as {@code convert} makes it (items it returns {@code null}
    * for are left out), page by page, so that only one page of JSON is held at a time when the
@@ -53,22 +48,9 @@ final class Pagination {
           String current = token;
           JsonObject page =
               retry.call(what, () -> RawCalls.execute(retry.deadline(), pageCall.build(current)));
-          for (JsonElement item : FqdnPolicyStore.items(page)) {
-            if (item.isJsonObject()) {
-              JsonObject object = item.getAsJsonObject();
-              T converted = convert.apply(object);
-              JsonElement metadata = object.get("metadata");
-              if (metadata != null && metadata.isJsonObject()) {
-                metadata.getAsJsonObject().remove("managedFields");
-              }
-              if (converted != null) {
-                items.add(converted);
-              }
-            }
-          }
-          JsonObject metadata = page.getAsJsonObject("metadata");
-          token = metadata == null ? null : FqdnPolicyStore.string(metadata, "continue");
-        } while (token != null && !token.isEmpty());
+          items.addAll(converted(page, convert));
+          token = continueToken(page);
+        } while (token != null);
         return items;
       } catch (ApiException e) {
         if (e.getCode() != 410 || restart >= MAX_RESTARTS) {
@@ -118,24 +100,11 @@ final class Pagination {
         token = next;
         continue;
       }
-      List<T> items = new ArrayList<>();
-      for (JsonElement item : FqdnPolicyStore.items(page)) {
-        if (item.isJsonObject()) {
-          T converted = convert.apply(item.getAsJsonObject());
-          JsonElement itemMetadata = item.getAsJsonObject().get("metadata");
-          if (itemMetadata != null && itemMetadata.isJsonObject()) {
-            itemMetadata.getAsJsonObject().remove("managedFields");
-          }
-          if (converted != null) {
-            items.add(converted);
-          }
-        }
-      }
-      JsonObject metadata = page.getAsJsonObject("metadata");
-      token = metadata == null ? null : FqdnPolicyStore.string(metadata, "continue");
+      List<T> items = converted(page, convert);
+      token = continueToken(page);
       page = null; // Its JSON is not needed while the consumer works on the page.
       consumer.accept(items);
-    } while (token != null && !token.isEmpty());
+    } while (token != null);
   }
 
   /**
@@ -145,17 +114,42 @@ final class Pagination {
   static String inconsistentContinue(ApiException e) {
     try {
       JsonElement body = JsonParser.parseString(e.getResponseBody());
-      if (!body.isJsonObject()) {
-        return null;
-      }
-      JsonElement metadata = body.getAsJsonObject().get("metadata");
-      String token =
-          metadata != null && metadata.isJsonObject()
-              ? FqdnPolicyStore.string(metadata.getAsJsonObject(), "continue")
-              : null;
-      return token == null || token.isEmpty() ? null : token;
+      return body.isJsonObject() ? continueToken(body.getAsJsonObject()) : null;
     } catch (RuntimeException notJson) {
       return null;
     }
+  }
+
+  /**
+   * Returns the items of a page as {@code convert} makes them, leaving out those it returns {@code
+   * null} for. Each item loses {@code metadata.managedFields} once converted: {@code convert} sees
+   * it whole, and what it keeps of the JSON does not hold them.
+   */
+  private static <T> List<T> converted(JsonObject page, Function<JsonObject, T> convert) {
+    List<T> items = new ArrayList<>();
+    for (JsonElement item : FqdnPolicyStore.items(page)) {
+      if (item.isJsonObject()) {
+        JsonObject object = item.getAsJsonObject();
+        T value = convert.apply(object);
+        JsonElement metadata = object.get("metadata");
+        if (metadata != null && metadata.isJsonObject()) {
+          metadata.getAsJsonObject().remove("managedFields");
+        }
+        if (value != null) {
+          items.add(value);
+        }
+      }
+    }
+    return items;
+  }
+
+  /** Returns the page's continue token, or {@code null} on the last page. */
+  private static String continueToken(JsonObject page) {
+    JsonElement metadata = page.get("metadata");
+    String token =
+        metadata != null && metadata.isJsonObject()
+            ? FqdnPolicyStore.string(metadata.getAsJsonObject(), "continue")
+            : null;
+    return token == null || token.isEmpty() ? null : token;
   }
 }

@@ -27,10 +27,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestBedExtension.class)
 class StatusRefreshIT {
   private static TestBed bed;
+  private static BedNamespace objects;
 
   @BeforeAll
   static void setUp(TestBed testBed) {
     bed = testBed;
+    objects = new BedNamespace(bed);
     bed.installCrd();
   }
 
@@ -194,31 +196,26 @@ class StatusRefreshIT {
   // --- helpers
 
   private static void create(String resource, String fields, String fqdn) {
-    BedObjects.applyFqdn(
-        bed,
-        bed.namespace(),
-        resource,
-        null,
-        "podSelector: {}\n" + fields + "egress:\n- toFQDNS: [%s]\n".formatted(fqdn));
+    objects.create(resource, fields, fqdn);
   }
 
   private static JsonObject get(String kind, String name) {
-    return BedObjects.get(bed, bed.namespace(), kind, name);
+    return objects.get(kind, name);
   }
 
   private static JsonObject status(String resource) {
-    return get("fqdn", resource).getAsJsonObject("status");
+    return objects.status(resource);
   }
 
   private static String uid(String resource) {
-    return get("fqdn", resource).getAsJsonObject("metadata").get("uid").getAsString();
+    return objects.uid(resource);
   }
 
   private static String resourceVersion(String kind, String name) {
-    return BedObjects.resourceVersion(bed, bed.namespace(), kind, name);
+    return objects.resourceVersion(kind, name);
   }
 
   private static String events(String name) {
-    return BedObjects.eventReasons(bed, bed.namespace(), name);
+    return objects.events(name);
   }
 }
