@@ -26,14 +26,16 @@
 #                        cache) or aot-c1 (the cache and -XX:TieredStopAtLevel=1, as the image)
 #   --repeat R           at-rest runs, each followed by a list-only baseline (default 3)
 #   --idle-runs K        idle runs with and without the AOT cache (default 3)
+#   --loop-minutes M     how long the loop scenario is measured after its first run (default 5)
 #   --no-aot             skip the AOT cache training and the runs that use it
 #   --no-baseline        skip every baseline
 #   --no-write-baselines skip the write baselines (same writes as cold, N status applies); the
 #                        default above 20,000 resources, where the cold one alone takes minutes
 #   --write-baselines    run them at any size
 #   --small              the small-cluster figures, as two runs of this script: 100 resources at
-#                        rest 10 times with the image's flags (CPU per run), and 1,000 resources
-#                        at rest 3 times with them (peak RSS); other options are passed on
+#                        rest 10 times with the image's flags (CPU per run) and then in --loop
+#                        mode with ttlSeconds 60 (CPU per minute), and 1,000 resources at rest 3
+#                        times with them (peak RSS); other options are passed on
 #   --job-timeout S      stop a job or baseline process after S seconds (default 600 + N * 0.03)
 #   --cleanup-wait S     at the end, wait at most S seconds for the namespaces to be deleted when
 #                        the bed stays up (default 600); their deletion goes on in the background
@@ -49,13 +51,17 @@
 #              the same writes sent by the simplest client)
 #   at-rest    --force right after the previous run: every TTL ended, DNS unchanged, statuses
 #              fresh; R times, each followed by the list-only baseline (a JVM of its own that lists
-#              what the job lists with the same credentials and keeps nothing), then with write
-#              baselines N status applies
+#              what the job lists with the same credentials, heap and JIT options and keeps
+#              nothing), then with write baselines N status applies
 #   churn-1    1 % of the pool's names answer with new addresses, --force
 #   churn-10   another 10 %, --force
 #   idle       one second after the previous run, nothing due, no --force; taking turns without
 #              the AOT cache, with it, and with it and the C1 compiler only
 #   aot        at rest with the AOT cache, and with the cache and C1 only
+#   loop       only when asked for (--only ...,loop): the job as the loop overlay runs it (run
+#              --loop, the image's flags: AOT cache, C1 only), one process waking whenever a
+#              resource is due; its CPU and runs are counted over whole minutes after its first
+#              run, so that the JVM's start is left out
 # Each process runs under /usr/bin/time -v; before and after it the script reads BIND's
 # statistics and the API server's /metrics. A job that dies (OutOfMemoryError, a non-zero exit,
 # the timeout) is reported as such and the next scenario runs.
@@ -82,6 +88,7 @@ credentials=token
 only=at-rest,churn,idle,aot
 at_rest_jvm=plain
 idle_runs=3
+loop_minutes=5
 repeat=3
 aot=1
 baseline=1
@@ -96,7 +103,7 @@ results_copy=
 forward=()
 
 usage() {
-  sed -n '5,65s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '5,71s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit "${1:-2}"
 }
 
@@ -115,6 +122,7 @@ while [ $# -gt 0 ]; do
     --only) only=$2 ;;
     --at-rest-jvm) at_rest_jvm=$2 ;;
     --idle-runs) idle_runs=$2 ;;
+    --loop-minutes) loop_minutes=$2 ;;
     --repeat) repeat=$2 ;;
     --job-timeout) job_timeout=$2 ;;
     --cleanup-wait) cleanup_wait=$2 ;;
@@ -135,7 +143,7 @@ while [ $# -gt 0 ]; do
   forward+=("$2")
   shift 2
 done
-for number in resources namespaces pool repeat idle_runs cleanup_wait ${job_timeout:+job_timeout} ${ttl:+ttl}; do
+for number in resources namespaces pool repeat idle_runs loop_minutes cleanup_wait ${job_timeout:+job_timeout} ${ttl:+ttl}; do
   [[ ${!number} =~ ^[0-9]+$ ]] || { echo "bench: --${number//_/-} must be a number" >&2; exit 2; }
 done
 [ "$resources" -gt 0 ] && [ "$namespaces" -gt 0 ] || { echo "bench: --resources and --namespaces must be positive" >&2; exit 2; }
@@ -143,7 +151,7 @@ done
 case $credentials in token | admin) ;; *) echo "bench: --credentials must be token or admin" >&2; exit 2 ;; esac
 case $at_rest_jvm in plain | aot | aot-c1) ;; *) echo "bench: --at-rest-jvm must be plain, aot or aot-c1" >&2; exit 2 ;; esac
 for group in ${only//,/ }; do
-  case $group in cold | at-rest | churn | idle | aot) ;; *) echo "bench: --only takes at-rest, churn, idle, aot" >&2; exit 2 ;; esac
+  case $group in cold | at-rest | churn | idle | aot | loop) ;; *) echo "bench: --only takes cold, at-rest, churn, idle, aot, loop" >&2; exit 2 ;; esac
 done
 [ "$aot" = 1 ] || [ "$at_rest_jvm" = plain ] || { echo "bench: --at-rest-jvm $at_rest_jvm needs the AOT cache (no --no-aot, no --smoke)" >&2; exit 2; }
 # Above 20,000 resources the write baselines cost more than the runs they are compared with
@@ -179,7 +187,7 @@ if [ "$small" = 1 ]; then
   fi
   small_rc=0
   # The later options win: those given on the command line come after these defaults.
-  "${BASH_SOURCE[0]}" --resources 100 --only at-rest --at-rest-jvm aot-c1 --repeat 10 "${forward[@]}" \
+  "${BASH_SOURCE[0]}" --resources 100 --only at-rest,loop --ttl 60 --at-rest-jvm aot-c1 --repeat 10 "${forward[@]}" \
     || small_rc=$?
   "${BASH_SOURCE[0]}" --resources 1000 --only at-rest --at-rest-jvm aot-c1 --repeat 3 --no-build "${forward[@]}" \
     || small_rc=$?
@@ -426,14 +434,15 @@ scenario() {
     -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" "$@"
 }
 
-# list_baseline NUMBER: lists what the job lists, in a JVM of its own with the job's heap options
-# and credentials, keeping nothing; timed with its JVM start like the job.
+# list_baseline NUMBER JIT: lists what the job lists, in a JVM of its own with the job's heap
+# options, the JIT options of the at-rest run it is paired with (not its AOT cache, which holds the
+# job's classes) and the job's credentials, keeping nothing; timed with its JVM start like the job.
 list_baseline() {
   job_extra=()
   log "list-only baseline #$1: listing what the job lists"
   # shellcheck disable=SC2086
-  measured "list-baseline-$1" list-baseline "list-only baseline #$1" "$heap" \
-    "$java" $heap -cp "$dist/test-classes:$classpath" io.fqdnjob.bench.ApiBaseline \
+  measured "list-baseline-$1" list-baseline "list-only baseline #$1" "$heap $2" \
+    "$java" $heap $2 -cp "$dist/test-classes:$classpath" io.fqdnjob.bench.ApiBaseline \
     --kubeconfig "$job_kubeconfig" --selector "fqdn-job.bench/run=$run" --mode list
 }
 
@@ -494,15 +503,16 @@ scenario cold cold ""
 if wants at-rest; then
   at_rest_flags=
   at_rest_label=
+  at_rest_jit=
   case $at_rest_jvm in
     aot) at_rest_flags=$with_cache; at_rest_label=", AOT cache" ;;
-    aot-c1) at_rest_flags="$with_cache $c1_only"; at_rest_label=", AOT cache, C1 only" ;;
+    aot-c1) at_rest_flags="$with_cache $c1_only"; at_rest_label=", AOT cache, C1 only"; at_rest_jit=$c1_only ;;
   esac
   if [ "$at_rest_jvm" = plain ] || ensure_aot; then
     # At-rest runs and list-only baselines take turns, so that each pair sees the same load.
     for ((i = 1; i <= repeat; i++)); do
       scenario "at-rest-$i" "at rest #$i (--force)$at_rest_label" "$at_rest_flags" --force
-      [ "$baseline" = 0 ] || list_baseline "$i"
+      [ "$baseline" = 0 ] || list_baseline "$i" "$at_rest_jit"
     done
   fi
   [ "$write_baselines" = 0 ] || run_baseline status
@@ -538,6 +548,55 @@ fi
 if wants aot && ensure_aot; then
   scenario at-rest-aot "at rest (--force), AOT cache" "$with_cache" --force
   scenario at-rest-aot-c1 "at rest (--force), AOT cache, C1 only" "$with_cache $c1_only" --force
+fi
+
+# cpu_ticks PID: the user and system clock ticks the process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# runs_finished FILE: how many summary lines the job's log holds.
+runs_finished() { grep -c 'run finished: ' "$1" || true; }
+
+if wants loop; then
+  if ensure_aot; then
+    log "scenario loop: run --loop with the AOT cache and C1 only, measured for $loop_minutes minutes after its first run"
+    loop_jvm="$heap $with_cache $c1_only $java_opts"
+    # shellcheck disable=SC2086
+    "$java" $loop_jvm -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" --loop --max-interval 60s \
+      >"$work/loop.out" 2>"$work/loop.log" &
+    loop_pid=$!
+    waited=0
+    while [ "$(runs_finished "$work/loop.log")" -lt 1 ] && kill -0 "$loop_pid" 2>/dev/null \
+      && [ "$waited" -lt "$job_timeout" ]; do
+      sleep 1
+      waited=$((waited + 1))
+    done
+    if [ "$(runs_finished "$work/loop.log")" -ge 1 ] && kill -0 "$loop_pid" 2>/dev/null; then
+      ticks_from=$(cpu_ticks "$loop_pid")
+      runs_from=$(runs_finished "$work/loop.log")
+      from_ns=$(date +%s%N)
+      sleep $((loop_minutes * 60))
+      ticks_to=$(cpu_ticks "$loop_pid")
+      to_ns=$(date +%s%N)
+      runs_to=$(runs_finished "$work/loop.log")
+      peak_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$loop_pid/status")
+      kill -TERM "$loop_pid"
+      loop_rc=0
+      wait "$loop_pid" || loop_rc=$?
+      python3 - "$work/loop.json" <<EOF
+import json, sys
+json.dump({"jvmOptions": """$loop_jvm""", "ttlSeconds": $ttl, "fromNs": $from_ns, "toNs": $to_ns,
+           "cpuTicks": $((ticks_to - ticks_from)), "ticksPerSecond": $(getconf CLK_TCK),
+           "runs": $((runs_to - runs_from)), "peakRssKiB": $peak_kib, "exitStatusOnSigterm": $loop_rc,
+           "loadAverage": "$(cut -d' ' -f1-3 /proc/loadavg)"}, open(sys.argv[1], "w"))
+EOF
+      log "loop: $((runs_to - runs_from)) runs and $((ticks_to - ticks_from)) CPU ticks ($(getconf CLK_TCK)/s) in $loop_minutes minutes; peak RSS $((peak_kib / 1024)) MiB"
+    else
+      kill -TERM "$loop_pid" 2>/dev/null || true
+      wait "$loop_pid" 2>/dev/null || true
+      log "loop: no run finished; see $work/loop.log (left out of the report)"
+    fi
+  else
+    log "loop: needs the AOT cache; left out"
+  fi
 fi
 
 report_args=()

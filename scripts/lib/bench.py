@@ -759,6 +759,21 @@ def cmd_report(args):
             if r["scenario"].startswith("idle-") and idle_variant(r["scenario"]) == variant
         )
 
+    loop = None
+    if os.path.exists(os.path.join(d, "loop.json")):
+        with open(os.path.join(d, "loop.json")) as f:
+            loop = json.load(f)
+        minutes = (loop["toNs"] - loop["fromNs"]) / 60e9
+        loop["minutes"] = round(minutes, 2)
+        loop["cpuSecondsPerMinute"] = round(loop["cpuTicks"] / loop["ticksPerSecond"] / minutes, 3)
+        loop["jvmOptions"] = re.sub(r"-XX:AOTCache=\S+", "-XX:AOTCache=<cache>", " ".join(loop["jvmOptions"].split()))
+        lines.append(
+            f"Loop mode (`run --loop`, `{loop['jvmOptions']}`, ttlSeconds {loop['ttlSeconds']}), measured over"
+            f" {fmt(loop['minutes'])} minutes after its first run: {loop['runs']} runs,"
+            f" **{loop['cpuSecondsPerMinute']:.3f} s of CPU per minute**, peak RSS {loop['peakRssKiB'] / 1024:.0f} MiB"
+            f" (load average at the end {loop['loadAverage']}; exit status on SIGTERM {loop['exitStatusOnSigterm']})."
+        )
+
     first_plain = first_request_median("plain")
     first_aot = first_request_median("aot")
     first_aot_c1 = first_request_median("c1")
@@ -786,6 +801,7 @@ def cmd_report(args):
         "baselines": baselines,
         "ratios": ratios,
         "atRest": at_rest_summary,
+        "loop": loop,
         "firstRequestMedianSeconds": {"withoutAot": first_plain, "withAot": first_aot, "withAotC1Only": first_aot_c1},
         "peakRssMiB": peak,
         "checks": [dict(c, ok=(None if c["state"] == "unknown" else c["state"] == "ok")) for c in results],
