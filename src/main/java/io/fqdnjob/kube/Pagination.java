@@ -12,11 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lists in pages, starting over when the API server says the continue token expired (410).
- *
- * <p>Items are kept without {@code metadata.managedFields}: {@code convert} sees them whole and
- * keeps what it needs, but as a tree of small JSON objects they took about a third of the memory a
- * listed object held, which a run over 10,000 resources could not afford within its heap.
+ * Lists in pages, starting over when the API server says the continue token expired (410). Each
+ * page is read item by item ({@link RawCalls#page}): what a list holds is its converted items.
  */
 final class Pagination {
   private static final Logger LOG = LoggerFactory.getLogger(Pagination.class);
@@ -46,10 +43,11 @@ final class Pagination {
       try {
         do {
           String current = token;
-          JsonObject page =
-              retry.call(what, () -> RawCalls.execute(retry.deadline(), pageCall.build(current)));
-          items.addAll(converted(page, convert));
-          token = continueToken(page);
+          RawCalls.Page<T> page =
+              retry.call(
+                  what, () -> RawCalls.page(retry.deadline(), pageCall.build(current), convert));
+          items.addAll(page.items());
+          token = page.continueToken();
         } while (token != null);
         return items;
       } catch (ApiException e) {
@@ -88,9 +86,11 @@ final class Pagination {
     int expiries = 0;
     do {
       String current = token;
-      JsonObject page;
+      RawCalls.Page<T> page;
       try {
-        page = retry.call(what, () -> RawCalls.execute(retry.deadline(), pageCall.build(current)));
+        page =
+            retry.call(
+                what, () -> RawCalls.page(retry.deadline(), pageCall.build(current), convert));
       } catch (ApiException e) {
         String next = e.getCode() == 410 ? inconsistentContinue(e) : null;
         if (next == null || ++expiries > MAX_EXPIRIES) {
@@ -100,10 +100,8 @@ final class Pagination {
         token = next;
         continue;
       }
-      List<T> items = converted(page, convert);
-      token = continueToken(page);
-      page = null; // Its JSON is not needed while the consumer works on the page.
-      consumer.accept(items);
+      token = page.continueToken();
+      consumer.accept(page.items());
     } while (token != null);
   }
 
@@ -118,29 +116,6 @@ final class Pagination {
     } catch (RuntimeException notJson) {
       return null;
     }
-  }
-
-  /**
-   * Returns the items of a page as {@code convert} makes them, leaving out those it returns {@code
-   * null} for. Each item loses {@code metadata.managedFields} once converted: {@code convert} sees
-   * it whole, and what it keeps of the JSON does not hold them.
-   */
-  private static <T> List<T> converted(JsonObject page, Function<JsonObject, T> convert) {
-    List<T> items = new ArrayList<>();
-    for (JsonElement item : FqdnPolicyStore.items(page)) {
-      if (item.isJsonObject()) {
-        JsonObject object = item.getAsJsonObject();
-        T value = convert.apply(object);
-        JsonElement metadata = object.get("metadata");
-        if (metadata != null && metadata.isJsonObject()) {
-          metadata.getAsJsonObject().remove("managedFields");
-        }
-        if (value != null) {
-          items.add(value);
-        }
-      }
-    }
-    return items;
   }
 
   /** Returns the page's continue token, or {@code null} on the last page. */

@@ -55,7 +55,8 @@ class PaginationIT {
             .addInterceptor(chain -> {
               boolean continued = chain.request().url().queryParameter("continue") != null;
               if (continued && compacted.compareAndSet(false, true)) {
-                // A write moves etcd past the list's revision; compacting there expires the token.
+                // A write moves etcd past the list's revision; compacting there expires the
+                // token.
                 bed.kubectl("create", "configmap", "compaction-marker", "-n", ns);
                 compactEtcd(bed);
               }

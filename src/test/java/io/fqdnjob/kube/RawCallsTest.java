@@ -3,6 +3,7 @@ package io.fqdnjob.kube;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -49,6 +50,9 @@ class RawCallsTest {
   }
 
   private static String text(Request request) throws IOException {
+    if (request.body() == null) {
+      return "";
+    }
     Buffer buffer = new Buffer();
     request.body().writeTo(buffer);
     return buffer.readUtf8();
@@ -156,5 +160,91 @@ class RawCallsTest {
             .newCall(new Request.Builder().url("https://api.invalid:6443/api").build());
     RawCalls.bound(unbounded, Deadline.none());
     assertEquals(30_000_000_000L, unbounded.timeout().timeoutNanos());
+  }
+
+  private RawCalls.Page<String> page(int code, String body) throws ApiException {
+    ApiClient client = answering(code, body);
+    okhttp3.Call call =
+        client
+            .getHttpClient()
+            .newCall(new Request.Builder().url("https://api.invalid:6443/list").build());
+    return RawCalls.page(
+        Deadline.none(),
+        call,
+        item -> {
+          JsonObject metadata = item.getAsJsonObject("metadata");
+          String name = metadata.get("name").getAsString();
+          // convert sees an item whole, managedFields included
+          return name.startsWith("skip")
+              ? null
+              : name + "/" + metadata.getAsJsonArray("managedFields").size();
+        });
+  }
+
+  @Test
+  void aPageIsReadItemByItemWithItsContinueTokenWhereverTheServerPutsIt() throws Exception {
+    String item = "{\"metadata\":{\"name\":\"%s\",\"managedFields\":[{},{}]},\"spec\":{}}";
+    RawCalls.Page<String> page =
+        page(
+            200,
+            "{\"kind\":\"List\",\"items\":["
+                + String.format(item, "a")
+                + ","
+                + String.format(item, "skip-me")
+                + ","
+                + String.format(item, "b")
+                + "],\"metadata\":{\"continue\":\"next-token\",\"remainingItemCount\":3}}");
+
+    assertEquals(List.of("a/2", "b/2"), page.items());
+    assertEquals("next-token", page.continueToken());
+  }
+
+  @Test
+  void theLastPageHasNoContinueToken() throws Exception {
+    assertNull(page(200, "{\"metadata\":{\"continue\":\"\"},\"items\":[]}").continueToken());
+    assertNull(page(200, "{\"metadata\":{},\"items\":[]}").continueToken());
+    assertEquals(List.of(), page(200, "{\"kind\":\"List\"}").items());
+  }
+
+  @Test
+  void whatConvertKeepsOfAnItemHasNoManagedFields() throws Exception {
+    List<JsonObject> kept = new ArrayList<>();
+    ApiClient client =
+        answering(
+            200,
+            "{\"items\":[{\"metadata\":{\"name\":\"a\",\"managedFields\":[{}]}}],\"metadata\":{}}");
+    RawCalls.page(
+        Deadline.none(),
+        client
+            .getHttpClient()
+            .newCall(new Request.Builder().url("https://api.invalid:6443/list").build()),
+        item -> {
+          kept.add(item);
+          return item;
+        });
+
+    assertEquals(1, kept.size());
+    assertEquals("{\"name\":\"a\"}", kept.get(0).getAsJsonObject("metadata").toString());
+  }
+
+  @Test
+  void aRefusedListThrowsWithTheServersCodeAndItsBody() {
+    String status =
+        "{\"kind\":\"Status\",\"code\":410,\"metadata\":{\"continue\":\"fresh\"},"
+            + "\"message\":\"The provided continue parameter is too old\"}";
+    ApiException e = assertThrows(ApiException.class, () -> page(410, status));
+
+    assertEquals(410, e.getCode());
+    assertEquals("fresh", Pagination.inconsistentContinue(e));
+  }
+
+  @Test
+  void anAnswerThatIsNotAListThrowsNamingTheRequest() {
+    ApiException e = assertThrows(ApiException.class, () -> page(200, "[1,2]"));
+
+    assertTrue(
+        ApiRetry.describe(e).startsWith("GET /list on API server api.invalid:6443: "),
+        ApiRetry.describe(e));
+    assertThrows(ApiException.class, () -> page(200, "{\"items\":[{\"metadata\":"));
   }
 }
