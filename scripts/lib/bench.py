@@ -626,6 +626,8 @@ def cmd_report(args):
         )
         lines.append("|---|---|---|---|---|---|---|---|---|")
         by_number = {b["scenario"].rsplit("-", 1)[-1]: b for b in list_baselines}
+        # Only runs with a baseline of their own, run right after them, make a pair.
+        paired_ratios = []
         median_wall = median_or_none(b["wallSeconds"] for b in list_baselines if not b.get("died"))
         for r in scenarios:
             if not r["scenario"].startswith("at-rest"):
@@ -647,13 +649,14 @@ def cmd_report(args):
                 ratio = r["wallSeconds"] / seconds
                 ratio_text = fmt(ratio)
                 ratios[r["scenario"] + "/list-baseline"] = ratio
+                if paired is not None:
+                    paired_ratios.append(ratio)
             b = (baseline or {}).get("baseline") or {}
             lines.append(
                 f"| {r['label']}{' (' + exit_text(r) + ')' if r.get('died') else ''} | {fmt(r['wallSeconds'])} |"
                 f" {fmt(cpu_of(r), 1)} | {description} | {fmt(seconds)} | {fmt(b.get('seconds'))} |"
                 f" {fmt(cpu_of(baseline), 1)} | {fmt((baseline or {}).get('peakRssMiB'), 0)} | {ratio_text} |"
             )
-        paired_ratios = [v for k, v in ratios.items() if numbered_at_rest(k.split("/")[0]) is not None]
         lines.append("")
         if paired_ratios:
             ratios["at-rest/list-baseline median"] = statistics.median(paired_ratios)
