@@ -43,16 +43,11 @@ final class RawCalls {
   static JsonObject execute(Deadline deadline, Call call) throws ApiException {
     bound(call, deadline);
     try (Response response = call.execute()) {
+      if (!response.isSuccessful()) {
+        throw refused(call.request(), response);
+      }
       ResponseBody body = response.body();
       String text = body == null ? "" : body.string();
-      if (!response.isSuccessful()) {
-        throw new RequestFailedException(
-            call.request(),
-            response.message(),
-            response.code(),
-            response.headers().toMultimap(),
-            text);
-      }
       return text.isEmpty() ? new JsonObject() : JsonParser.parseString(text).getAsJsonObject();
     } catch (IOException e) {
       throw new RequestFailedException(call.request(), e);
@@ -76,60 +71,81 @@ final class RawCalls {
       throws ApiException {
     bound(call, deadline);
     try (Response response = call.execute()) {
-      ResponseBody body = response.body();
       if (!response.isSuccessful()) {
-        throw new RequestFailedException(
-            call.request(),
-            response.message(),
-            response.code(),
-            response.headers().toMultimap(),
-            body == null ? "" : body.string());
+        throw refused(call.request(), response);
       }
-      List<T> items = new ArrayList<>();
-      String token = null;
+      ResponseBody body = response.body();
       if (body == null) {
-        return new Page<>(items, null);
+        return new Page<>(List.of(), null);
       }
       try (JsonReader reader = new JsonReader(body.charStream())) {
-        if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-          throw new IOException("the answer is not a list: it starts with " + reader.peek());
-        }
-        reader.beginObject();
-        while (reader.hasNext()) {
-          String name = reader.nextName();
-          if (name.equals("items") && reader.peek() == JsonToken.BEGIN_ARRAY) {
-            reader.beginArray();
-            while (reader.hasNext()) {
-              JsonElement item = JsonParser.parseReader(reader);
-              if (item.isJsonObject()) {
-                T value = convert.apply(item.getAsJsonObject());
-                JsonElement metadata = item.getAsJsonObject().get("metadata");
-                if (metadata != null && metadata.isJsonObject()) {
-                  metadata.getAsJsonObject().remove("managedFields");
-                }
-                if (value != null) {
-                  items.add(value);
-                }
-              }
-            }
-            reader.endArray();
-          } else if (name.equals("metadata") && reader.peek() == JsonToken.BEGIN_OBJECT) {
-            token =
-                FqdnPolicyStore.string(
-                    JsonParser.parseReader(reader).getAsJsonObject(), "continue");
-          } else {
-            reader.skipValue();
-          }
-        }
-        reader.endObject();
+        return readPage(reader, convert);
       } catch (JsonParseException e) {
         throw new RequestFailedException(
             call.request(), new IOException("the answer is not a list: " + e.getMessage(), e));
       }
-      return new Page<>(items, token == null || token.isEmpty() ? null : token);
     } catch (IOException e) {
       throw new RequestFailedException(call.request(), e);
     }
+  }
+
+  /** Reads a list's items and its continue token, whatever the order of its members. */
+  private static <T> Page<T> readPage(JsonReader reader, Function<JsonObject, T> convert)
+      throws IOException {
+    if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+      throw new IOException("the answer is not a list: it starts with " + reader.peek());
+    }
+    List<T> items = new ArrayList<>();
+    String token = null;
+    reader.beginObject();
+    while (reader.hasNext()) {
+      String name = reader.nextName();
+      if (name.equals("items") && reader.peek() == JsonToken.BEGIN_ARRAY) {
+        reader.beginArray();
+        while (reader.hasNext()) {
+          T value = converted(JsonParser.parseReader(reader), convert);
+          if (value != null) {
+            items.add(value);
+          }
+        }
+        reader.endArray();
+      } else if (name.equals("metadata") && reader.peek() == JsonToken.BEGIN_OBJECT) {
+        token =
+            FqdnPolicyStore.string(JsonParser.parseReader(reader).getAsJsonObject(), "continue");
+      } else {
+        reader.skipValue();
+      }
+    }
+    reader.endObject();
+    return new Page<>(items, token == null || token.isEmpty() ? null : token);
+  }
+
+  /**
+   * Returns what {@code convert} makes of {@code item} ({@code null} for an item that is not an
+   * object), after which the item's tree loses {@code metadata.managedFields}.
+   */
+  private static <T> T converted(JsonElement item, Function<JsonObject, T> convert) {
+    if (!item.isJsonObject()) {
+      return null;
+    }
+    T value = convert.apply(item.getAsJsonObject());
+    JsonElement metadata = item.getAsJsonObject().get("metadata");
+    if (metadata != null && metadata.isJsonObject()) {
+      metadata.getAsJsonObject().remove("managedFields");
+    }
+    return value;
+  }
+
+  /** The failure for an answer that is not a success: its code, message, headers and body. */
+  private static RequestFailedException refused(Request request, Response response)
+      throws IOException {
+    ResponseBody body = response.body();
+    return new RequestFailedException(
+        request,
+        response.message(),
+        response.code(),
+        response.headers().toMultimap(),
+        body == null ? "" : body.string());
   }
 
   /**
@@ -164,12 +180,10 @@ final class RawCalls {
     Call applyCall = client.getHttpClient().newCall(request);
     bound(applyCall, deadline);
     try (Response response = applyCall.execute()) {
-      ResponseBody responseBody = response.body();
       if (!response.isSuccessful()) {
-        String text = responseBody == null ? "" : responseBody.string();
-        throw new RequestFailedException(
-            request, response.message(), response.code(), response.headers().toMultimap(), text);
+        throw refused(request, response);
       }
+      ResponseBody responseBody = response.body();
       if (responseBody != null) {
         responseBody.source().readAll(Okio.blackhole());
       }
