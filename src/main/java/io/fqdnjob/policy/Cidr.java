@@ -1,11 +1,11 @@
 package io.fqdnjob.policy;
 
 import com.google.common.net.InetAddresses;
-import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * An IPv4 or IPv6 network in CIDR notation; parsing never touches DNS.
@@ -35,10 +35,12 @@ public record Cidr(InetAddress network, int prefixLength) {
     String trimmed = value.trim();
     int slash = trimmed.indexOf('/');
     String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
-    if (!InetAddresses.isInetAddress(address)) {
-      throw new IllegalArgumentException("not an IP address or CIDR: '" + value + "'");
+    InetAddress parsed;
+    try {
+      parsed = InetAddresses.forString(address);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an IP address or CIDR: '" + value + "'", e);
     }
-    InetAddress parsed = InetAddresses.forString(address);
     if (address.contains(":") && parsed instanceof Inet4Address) {
       // ::ffff:a.b.c.d came back as a.b.c.d; its prefix counts 128 bits, not 32.
       parsed = mappedIpv6(parsed);
@@ -70,9 +72,17 @@ public record Cidr(InetAddress network, int prefixLength) {
     return network instanceof Inet4Address;
   }
 
-  /** Returns a number that orders networks of one family by address. */
-  BigInteger numeric() {
-    return new BigInteger(1, network.getAddress());
+  /**
+   * Orders networks IPv4 first, then by address (unsigned, byte by byte), then by prefix length.
+   */
+  static int compare(Cidr a, Cidr b) {
+    byte[] left = a.network.getAddress();
+    byte[] right = b.network.getAddress();
+    if (left.length != right.length) {
+      return Integer.compare(left.length, right.length);
+    }
+    int byAddress = Arrays.compareUnsigned(left, right);
+    return byAddress != 0 ? byAddress : Integer.compare(a.prefixLength, b.prefixLength);
   }
 
   private static InetAddress mask(InetAddress address, int prefixLength) {

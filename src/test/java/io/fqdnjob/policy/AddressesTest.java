@@ -2,7 +2,6 @@ package io.fqdnjob.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.fqdnjob.model.AddressFamily;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -24,22 +23,13 @@ class AddressesTest {
   }
 
   @Test
-  void familyFilterKeepsOnlyHostRoutesOfThatFamily() {
-    assertEquals(
-        List.of("198.51.100.7/32", "192.0.2.1/32"),
-        strings(Addresses.ofFamily(STATUS, AddressFamily.IPV4)));
-    assertEquals(
-        List.of("2001:db8::1/128"), strings(Addresses.ofFamily(STATUS, AddressFamily.IPV6)));
-  }
-
-  @Test
   void widerNetworksInStatusAreDroppedAsDamage() {
     assertEquals(
         List.of(), Addresses.parseAll(List.of("0.0.0.0/0", "128.0.0.0/1", "2000::/3", "::/0")));
   }
 
   @Test
-  void parseAllPutsIpv4First() {
+  void parseAllKeepsHostRoutesOnlyIpv4FirstInTheirOrder() {
     assertEquals(
         List.of("198.51.100.7/32", "192.0.2.1/32", "2001:db8::1/128"),
         strings(Addresses.parseAll(STATUS)));
