@@ -1,10 +1,12 @@
 package io.fqdnjob.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -84,5 +86,32 @@ class MainTest {
     assertEquals(0, run.execute("run", "--help"));
     assertTrue(runHelp.toString().contains("3   run cut short by --deadline"), runHelp.toString());
     assertTrue(runHelp.toString().contains("--deadline=DURATION"), runHelp.toString());
+  }
+
+  @Test
+  void onJava25TlsOffersP384BeforeP256UnlessTheGroupsAreGiven() {
+    String given = System.getProperty(Main.TLS_GROUPS);
+    try {
+      System.clearProperty(Main.TLS_GROUPS);
+      Main.preferCheapTlsGroups(21);
+      assertNull(System.getProperty(Main.TLS_GROUPS), "other Java versions keep their defaults");
+
+      Main.preferCheapTlsGroups(25);
+      String groups = System.getProperty(Main.TLS_GROUPS);
+      assertEquals(Main.TLS_GROUPS_JAVA_25, groups);
+      List<String> order = List.of(groups.split(","));
+      assertTrue(order.indexOf("secp384r1") < order.indexOf("secp256r1"), groups);
+      assertEquals("x25519", order.get(0), groups);
+
+      System.setProperty(Main.TLS_GROUPS, "secp521r1");
+      Main.preferCheapTlsGroups(25);
+      assertEquals("secp521r1", System.getProperty(Main.TLS_GROUPS), "a given list is kept");
+    } finally {
+      if (given == null) {
+        System.clearProperty(Main.TLS_GROUPS);
+      } else {
+        System.setProperty(Main.TLS_GROUPS, given);
+      }
+    }
   }
 }
