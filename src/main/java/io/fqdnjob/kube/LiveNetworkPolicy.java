@@ -2,7 +2,6 @@ package io.fqdnjob.kube;
 
 import com.google.common.hash.HashCode;
 import com.google.common.hash.Hashing;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
@@ -13,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,7 +37,7 @@ import java.util.TreeSet;
  * @param owners a digest of each owner reference, reduced to the fields the job sets
  * @param labels a digest of the labels this job sets: those it renders, and those its server-side
  *     apply owns (read from its managed-fields entry), with their values where present
- * @param spec a digest of the spec in {@link #canonical} form
+ * @param spec a digest of the spec in {@link #appendCanonical canonical} form
  */
 public record LiveNetworkPolicy(
     ResourceId id,
@@ -64,7 +64,7 @@ public record LiveNetworkPolicy(
       JsonObject metadata = object(body.get("metadata"));
       List<HashCode> owners = owners(metadata);
       return new Rendered(
-          digest(canonical(body.get("spec"))),
+          digest(body.get("spec")),
           digest(LiveNetworkPolicy.labels(metadata, null)),
           owners.isEmpty() ? null : owners.get(0));
     }
@@ -115,7 +115,7 @@ public record LiveNetworkPolicy(
         fqdnResource,
         owners(metadata),
         digest(labels(metadata, jobLabels)),
-        digest(canonical(item.get("spec"))));
+        digest(item.get("spec")));
   }
 
   /**
@@ -167,9 +167,14 @@ public record LiveNetworkPolicy(
     return spec.equals(rendered.spec());
   }
 
-  /** Returns the first 128 bits of the SHA-256 of the JSON text of {@code element}. */
+  /**
+   * Returns the first 128 bits of the SHA-256 of {@code element} as the API server stores it (see
+   * {@link #appendCanonical}); a missing element counts as an empty object.
+   */
   static HashCode digest(JsonElement element) {
-    byte[] sha = Hashing.sha256().hashString(element.toString(), StandardCharsets.UTF_8).asBytes();
+    StringBuilder text = new StringBuilder(256);
+    appendCanonical(text, element);
+    byte[] sha = Hashing.sha256().hashString(text, StandardCharsets.UTF_8).asBytes();
     return HashCode.fromBytes(Arrays.copyOf(sha, 16));
   }
 
@@ -178,37 +183,77 @@ public record LiveNetworkPolicy(
   }
 
   /**
-   * Returns {@code element} as the API server stores it, for comparison: members whose value is an
-   * empty list or an empty object are dropped (a deny-all policy's {@code egress: []} and a {@code
-   * podSelector: {matchLabels: {}}} read back without them), and numbers are compared by value.
+   * Appends {@code element} to {@code text} in a form where two values that the API server stores
+   * alike read alike, and any two others differ.
+   *
+   * <ul>
+   *   <li>Members of an object go in key order, and those whose value is null, an empty list or an
+   *       object with nothing left in it are left out: a deny-all policy's {@code egress: []} and a
+   *       {@code podSelector: {matchLabels: {}}} read back without them.
+   *   <li>Numbers are compared by value: 443 and 443.0 are the same port.
+   *   <li>Every value starts with a tag ({@code { [ " # t f}), every string and number with its
+   *       length and a colon, and objects and lists end with a closing tag, so no content can pass
+   *       for structure; nothing is escaped.
+   * </ul>
+   *
+   * A null or missing element, and a null inside a list, is written as an empty object.
    */
-  static JsonElement canonical(JsonElement element) {
+  static void appendCanonical(StringBuilder text, JsonElement element) {
     if (element == null || element.isJsonNull()) {
-      return new JsonObject();
-    }
-    if (element.isJsonArray()) {
-      JsonArray copy = new JsonArray();
-      element.getAsJsonArray().forEach(e -> copy.add(canonical(e)));
-      return copy;
-    }
-    if (element.isJsonPrimitive() && element.getAsJsonPrimitive().isNumber()) {
-      // 443 and 443.0 are the same port.
-      return new JsonPrimitive(new BigDecimal(element.getAsString()).stripTrailingZeros());
-    }
-    if (!element.isJsonObject()) {
-      return element;
-    }
-    JsonObject copy = new JsonObject();
-    for (var entry : new TreeMap<>(element.getAsJsonObject().asMap()).entrySet()) {
-      JsonElement value = canonical(entry.getValue());
-      boolean empty =
-          (value.isJsonArray() && value.getAsJsonArray().isEmpty())
-              || (value.isJsonObject() && value.getAsJsonObject().isEmpty());
-      if (!empty && !entry.getValue().isJsonNull()) {
-        copy.add(entry.getKey(), value);
+      text.append("{}");
+    } else if (element.isJsonObject()) {
+      Map<String, JsonElement> members = element.getAsJsonObject().asMap();
+      List<String> keys = new ArrayList<>(members.keySet());
+      keys.sort(null);
+      text.append('{');
+      for (String key : keys) {
+        JsonElement value = members.get(key);
+        if (!leftOut(value)) {
+          appendString(text, '"', key);
+          appendCanonical(text, value);
+        }
+      }
+      text.append('}');
+    } else if (element.isJsonArray()) {
+      text.append('[');
+      for (JsonElement item : element.getAsJsonArray()) {
+        appendCanonical(text, item);
+      }
+      text.append(']');
+    } else {
+      JsonPrimitive primitive = element.getAsJsonPrimitive();
+      if (primitive.isNumber()) {
+        String value = new BigDecimal(primitive.getAsString()).stripTrailingZeros().toString();
+        appendString(text, '#', value);
+      } else if (primitive.isBoolean()) {
+        text.append(primitive.getAsBoolean() ? 't' : 'f');
+      } else {
+        appendString(text, '"', primitive.getAsString());
       }
     }
-    return copy;
+  }
+
+  private static void appendString(StringBuilder text, char tag, String value) {
+    text.append(tag).append(value.length()).append(':').append(value);
+  }
+
+  /** Returns whether an object member with {@code value} is left out of the canonical form. */
+  private static boolean leftOut(JsonElement value) {
+    if (value == null || value.isJsonNull()) {
+      return true;
+    }
+    if (value.isJsonArray()) {
+      return value.getAsJsonArray().isEmpty();
+    }
+    if (value.isJsonObject()) {
+      for (JsonElement member : value.getAsJsonObject().asMap().values()) {
+        if (!leftOut(member)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Returns the labels with keys in {@code keys} ({@code null}: all), sorted by key. */

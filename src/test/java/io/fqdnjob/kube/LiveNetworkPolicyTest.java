@@ -2,6 +2,7 @@ package io.fqdnjob.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -182,5 +183,41 @@ class LiveNetworkPolicyTest {
     LiveNetworkPolicy live = live("{" + MANAGED_BY + "}", "[" + OWNER + "]", other, "");
     assertEquals("its spec was changed", live.difference(rendered(SPEC)));
     assertFalse(live.specMatches(rendered(SPEC)));
+  }
+
+  private static String canonical(String json) {
+    StringBuilder text = new StringBuilder();
+    LiveNetworkPolicy.appendCanonical(text, JsonParser.parseString(json));
+    return text.toString();
+  }
+
+  @Test
+  void theCanonicalFormSortsMembersButKeepsTheOrderOfLists() {
+    assertEquals(
+        canonical("{\"b\":1,\"a\":[\"x\",\"y\"]}"), canonical("{\"a\":[\"x\",\"y\"],\"b\":1}"));
+    assertNotEquals(canonical("{\"a\":[\"x\",\"y\"]}"), canonical("{\"a\":[\"y\",\"x\"]}"));
+  }
+
+  @Test
+  void theCanonicalFormLeavesOutWhatTheApiServerDrops() {
+    assertEquals(
+        canonical("{\"port\":443}"),
+        canonical("{\"a\":null,\"b\":[],\"c\":{\"d\":{},\"e\":null},\"port\":443.0}"));
+    assertEquals("{}", canonical("null"));
+    assertEquals(
+        LiveNetworkPolicy.digest(null), LiveNetworkPolicy.digest(JsonParser.parseString("{}")));
+  }
+
+  @Test
+  void noContentOfTheCanonicalFormPassesForStructure() {
+    assertNotEquals(canonical("[\"ab\",\"c\"]"), canonical("[\"a\",\"bc\"]"));
+    assertNotEquals(
+        canonical("{\"a\":\"b\",\"c\":\"d\"}"), canonical("{\"a\":\"b\\\"c\\\":\\\"d\"}"));
+    assertNotEquals(canonical("[443]"), canonical("[\"443\"]"));
+    assertNotEquals(canonical("[true]"), canonical("[\"t\"]"));
+    assertNotEquals(canonical("[{}]"), canonical("[[]]"));
+    assertNotEquals(
+        LiveNetworkPolicy.digest(JsonParser.parseString("{\"a\":\"\u00e9\"}")),
+        LiveNetworkPolicy.digest(JsonParser.parseString("{\"a\":\"e\"}")));
   }
 }
