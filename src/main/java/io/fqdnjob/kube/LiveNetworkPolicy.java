@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -256,12 +255,17 @@ public record LiveNetworkPolicy(
     return false;
   }
 
-  /** Returns the labels with keys in {@code keys} ({@code null}: all), sorted by key. */
+  /**
+   * Returns the labels with keys in {@code keys} ({@code null}: all), as strings; {@link #digest}
+   * puts them in key order.
+   */
   private static JsonObject labels(JsonObject metadata, Set<String> keys) {
     JsonObject labels = new JsonObject();
     JsonElement element = metadata.get("labels");
     if (element != null && element.isJsonObject()) {
-      new TreeMap<>(element.getAsJsonObject().asMap())
+      element
+          .getAsJsonObject()
+          .asMap()
           .forEach((key, value) -> {
             if (value.isJsonPrimitive() && (keys == null || keys.contains(key))) {
               labels.addProperty(key, value.getAsString());
