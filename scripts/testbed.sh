@@ -27,7 +27,9 @@
 # processes for inspection), FQDN_TESTBED_WAIT_SECONDS (readiness deadline per process, 180),
 # FQDN_TESTBED_GRACE_SECONDS (SIGTERM to SIGKILL, 15), FQDN_TESTBED_LIST_FROM_CACHE=1 (the API
 # server, when it starts, serves the pages of a list from its watch cache as the API server does
-# by default since 1.34; the bed otherwise reads them from etcd, see start_apiserver).
+# by default since 1.34; the bed otherwise reads them from etcd, see start_apiserver),
+# FQDN_TESTBED_PROFILING=1 (the API server, when it starts, serves Go's CPU and heap profiles at
+# /debug/pprof/, e.g. `kubectl get --raw '/debug/pprof/profile?seconds=30' > api.pprof`).
 set -euo pipefail
 # No job control: background children must not lead process groups, so that `setsid` runs the
 # program in place and `$!` is its pid.
@@ -467,9 +469,12 @@ start_etcd() {
 # server since 1.34, for benchmarks of lists as current clusters serve them (the tests of expired
 # continue tokens then fail).
 start_apiserver() {
-  local node_flags=() gate_flags=(--feature-gates=ListFromCacheSnapshot=false)
+  local node_flags=() gate_flags=(--feature-gates=ListFromCacheSnapshot=false) profiling=false
   if [ "${FQDN_TESTBED_LIST_FROM_CACHE:-0}" = 1 ]; then
     gate_flags=()
+  fi
+  if [ "${FQDN_TESTBED_PROFILING:-0}" = 1 ]; then
+    profiling=true
   fi
   if [ "$NODE" = 1 ]; then
     node_flags=(--kubelet-preferred-address-types=InternalIP
@@ -495,7 +500,7 @@ start_apiserver() {
     --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
     --proxy-client-key-file="$PKI/front-proxy-client.key" \
-    --allow-privileged=false --profiling=false \
+    --allow-privileged=false --profiling="$profiling" \
     "${gate_flags[@]}" \
     --cert-dir="$DIR/apiserver-certs" "${node_flags[@]}"
 }
