@@ -178,7 +178,9 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = {"-v", "--verbose"},
-      description = "Log each DNS query and API retry.")
+      description =
+          "Log each DNS query and API retry, and per page of the list how long it took to read,"
+              + " to triage and resolve, and to wait for the page before.")
   boolean verbose;
 
   @Option(

@@ -220,8 +220,10 @@ public final class RunJob {
     ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
     try {
       AtomicReference<List<Future<?>>> inFlight = new AtomicReference<>(List.of());
+      PageTimes times = new PageTimes();
       try {
         list.resources(page -> {
+          times.listed();
           DueStage.Triage triage = due.triage(page, live, now);
           run.listed.addAndGet(page.size());
           run.due.addAndGet(triage.due().size());
@@ -244,8 +246,10 @@ public final class RunJob {
             run.dueAt(DueCheck.nextDue(target.policy()));
             work.add(api.submit(() -> repair(target, now, retain, render, apply, record)));
           }
+          times.submitted();
           // The page before this one must be done before another is listed: two in flight.
           await(inFlight.getAndSet(work));
+          times.waited(page.size(), triage.due().size());
         });
       } catch (ApiException e) {
         if (run.listed.get() == 0) {
@@ -319,6 +323,43 @@ public final class RunJob {
     }
     listedLogged = now;
     LOG.info("{} resources listed so far, {} due", run.listed.get(), run.due.get());
+  }
+
+  /**
+   * Times the pages of a run for the debug log ({@code --verbose}): how long the list took to hand
+   * over a page (the API server answering and the job parsing), how long due-ness and lookups took,
+   * and how long the page then waited for the work of the page before. When the waits dominate, the
+   * comparisons and writes bound the run; when the lists do, reading the resources does.
+   */
+  private static final class PageTimes {
+    private int page;
+    private long mark = System.nanoTime();
+    private long listed;
+    private long submitted;
+
+    void listed() {
+      listed = System.nanoTime();
+    }
+
+    void submitted() {
+      submitted = System.nanoTime();
+    }
+
+    void waited(int resources, int due) {
+      long now = System.nanoTime();
+      if (LOG.isDebugEnabled()) {
+        LOG.debug(
+            "page {}: {} resources ({} due) listed in {} ms, triaged and resolved in {} ms, then"
+                + " {} ms waiting for the page before",
+            ++page,
+            resources,
+            due,
+            (listed - mark) / 1_000_000,
+            (submitted - listed) / 1_000_000,
+            (now - submitted) / 1_000_000);
+      }
+      mark = now;
+    }
   }
 
   /** Waits for the work of one page; a task that threw is counted as failed. */

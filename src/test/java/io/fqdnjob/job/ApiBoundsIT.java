@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -202,10 +204,16 @@ class ApiBoundsIT {
     try (Toxiproxy.Proxy proxy = bed.toxiproxy().inFrontOfApiServer(bed, "api-latency")) {
       proxy.latency(Duration.ofMillis(400));
       JobProcess.Result result =
-          job.runWith(proxy.kubeconfig(), "--namespace", ns, "--api-timeout", "10s");
+          job.runWith(proxy.kubeconfig(), "--namespace", ns, "--api-timeout", "10s", "--verbose");
       assertEquals(0, result.exitCode(), result.toString());
       assertTrue(result.stderr().contains("applied=1"), result.toString());
       assertReady(ns, "slow");
+      // --verbose times each page: the list's answer came through the 400 ms of latency.
+      Matcher page =
+          Pattern.compile("page 1: 1 resources \\(1 due\\) listed in (\\d+) ms, triaged")
+              .matcher(result.stderr());
+      assertTrue(page.find(), result.toString());
+      assertTrue(Long.parseLong(page.group(1)) >= 400, page.group());
     } finally {
       bed.kubectl("delete", "namespace", ns, "--wait=false");
     }
