@@ -206,10 +206,12 @@ public record LiveNetworkPolicy(
       keys.sort(null);
       text.append('{');
       for (String key : keys) {
-        JsonElement value = members.get(key);
-        if (!leftOut(value)) {
-          appendString(text, '"', key);
-          appendCanonical(text, value);
+        int member = text.length();
+        appendString(text, '"', key);
+        int value = text.length();
+        appendCanonical(text, members.get(key));
+        if (leftOut(text, value)) {
+          text.setLength(member);
         }
       }
       text.append('}');
@@ -236,23 +238,18 @@ public record LiveNetworkPolicy(
     text.append(tag).append(value.length()).append(':').append(value);
   }
 
-  /** Returns whether an object member with {@code value} is left out of the canonical form. */
-  private static boolean leftOut(JsonElement value) {
-    if (value == null || value.isJsonNull()) {
-      return true;
+  /**
+   * Returns whether the value written to {@code text} from {@code start} on leaves its member out:
+   * null and an object with nothing left in it are written {@code {}}, an empty list {@code []},
+   * and no other value is written either way.
+   */
+  private static boolean leftOut(StringBuilder text, int start) {
+    if (text.length() - start != 2) {
+      return false;
     }
-    if (value.isJsonArray()) {
-      return value.getAsJsonArray().isEmpty();
-    }
-    if (value.isJsonObject()) {
-      for (JsonElement member : value.getAsJsonObject().asMap().values()) {
-        if (!leftOut(member)) {
-          return false;
-        }
-      }
-      return true;
-    }
-    return false;
+    char open = text.charAt(start);
+    char close = text.charAt(start + 1);
+    return (open == '{' && close == '}') || (open == '[' && close == ']');
   }
 
   /**
