@@ -27,13 +27,16 @@ if [ "${FQDN_DEMO_KEEP:-}" != 1 ]; then
 fi
 eval "$(scripts/testbed.sh env)"
 kubectl() { "$FQDN_TESTBED_KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
-dns_port=${FQDN_TESTBED_DNS##*:}
 pod_dns_port=${FQDN_TESTBED_POD_DNS##*:}
 
-# set_a NAME ADDRESS: the DNS server now answers NAME with ADDRESS alone (TTL 5 s).
+# set_a NAME ADDRESS: the DNS servers now answer NAME with ADDRESS alone (TTL 5 s). Both of them:
+# the cluster DNS (CoreDNS) forwards each query to either.
 set_a() {
-  printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete %s A\nupdate add %s 5 A %s\nsend\n' \
-    "$dns_port" "$1" "$1" "$2" | nsupdate
+  local server
+  for server in $FQDN_TESTBED_UPSTREAM_DNS; do
+    printf 'server %s %s\nzone example.com\nupdate delete %s A\nupdate add %s 5 A %s\nsend\n' \
+      "${server%:*}" "${server##*:}" "$1" "$1" "$2" | nsupdate
+  done
 }
 
 # A pod of the busybox image used by the bed's tests, under the restricted profile.

@@ -11,7 +11,12 @@ cd "$root"
 source scripts/lib/java.sh
 echo "test: using $("$JAVA_HOME/bin/java" -version 2>&1 | head -n1) from $JAVA_HOME" >&2
 # Start the bed up front, so that its first-time build (many minutes) shows as a step of its
-# own; the integration tests reuse it, and it is stopped whatever their outcome.
+# own; the integration tests reuse it, and it is stopped whatever their outcome. When no bed runs
+# yet, it comes up plain first and is then restarted with its node: the path of a developer who
+# ran `scripts/testbed.sh up` before, which must keep working.
+if ! scripts/testbed.sh status >/dev/null 2>&1; then
+  scripts/testbed.sh up
+fi
 scripts/testbed.sh up --node
 trap 'scripts/testbed.sh down' EXIT
 ./mvnw -B verify "$@"

@@ -109,6 +109,7 @@ PROXY_METRICS_PORT=${PROXY_METRICS_PORT:-}
 SCHEDULER_PORT=${SCHEDULER_PORT:-}
 ROUTER_HEALTH_PORT=${ROUTER_HEALTH_PORT:-}
 KUBE_ROUTER_BIN='${KUBE_ROUTER_BIN:-}'
+COREDNS_BIN='${COREDNS_BIN:-}'
 NODE_IMAGE='${NODE_IMAGE:-}'
 EOF
   mv "$STATE_FILE.tmp" "$STATE_FILE"
@@ -707,33 +708,46 @@ toxiproxy_ready() {
   curl -fsS --max-time 2 "http://127.0.0.1:$TOXIPROXY_PORT/version" >/dev/null 2>&1
 }
 
-# A second, independent DNS server: the same program with its own configuration, serving only
-# split.bed.test, so that tests can make two servers answer one name differently.
+# A second, independent DNS server: the same program with its own configuration and its own copy
+# of the bed's zone, the demo zones and split.bed.test. The two are the bed's "internet" upstream:
+# with a node, CoreDNS forwards each query to one of them at random, and a test can make them
+# answer one name differently by updating only one (TestZone and the split zone do).
 start_named_alt() {
-  local dir="$DIR/named-alt"
+  local dir="$DIR/named-alt" zone node_listen="" node_clients=""
   mkdir -p "$dir"
   rm -f "$dir"/*.jnl
+  if [ "$NODE" = 1 ]; then
+    node_listen=" $NODE_IP;"
+    node_clients=" $POD_CIDR; $NODE_IP;"
+  fi
   cat >"$DIR/named-alt.conf" <<EOF
 options {
     directory "$dir";
     pid-file "$dir/named.pid";
     session-keyfile "$dir/session.key";
     managed-keys-directory "$dir";
-    listen-on port $DNS_ALT_PORT { 127.0.0.1; };
+    listen-on port $DNS_ALT_PORT { 127.0.0.1;$node_listen };
     listen-on-v6 { none; };
     recursion no;
-    allow-query { 127.0.0.1; };
+    allow-query { 127.0.0.1;$node_clients };
     allow-transfer { none; };
     notify no;
     dnssec-validation no;
     empty-zones-enable no;
+    minimal-responses yes;
+    max-records-per-type 1000;
     version none;
 };
 controls { };
 zone "." { type primary; file "root.zone"; };
+zone "$ZONE" { type primary; file "$ZONE.zone"; allow-update { 127.0.0.1; }; };
+$(for zone in $DEMO_ZONES; do
+    printf 'zone "%s" { type primary; file "%s.zone"; allow-update { 127.0.0.1; }; };\n' "$zone" "$zone"
+  done)
 zone "split.$ZONE" { type primary; file "split.zone"; allow-update { 127.0.0.1; }; };
 EOF
-  cp "$NAMED_DIR/root.zone" "$dir/root.zone"
+  cp "$NAMED_DIR/root.zone" "$NAMED_DIR/$ZONE.zone" "$dir/"
+  for zone in $DEMO_ZONES; do cp "$NAMED_DIR/$zone.zone" "$dir/"; done
   split_zone_file >"$dir/split.zone"
   launch named-alt "$(binary_of named-alt)" -g -4 -c "$DIR/named-alt.conf"
 }
@@ -762,6 +776,15 @@ lock() {
   flock 9
 }
 
+# Puts back the binaries that cmd_up provided (its locals saved_*) after load_state overwrote them.
+restore_binaries() {
+  BIN_DIR=$saved_bin_dir
+  PUSHGATEWAY_BIN=$saved_pushgateway_bin
+  TOXIPROXY_BIN=$saved_toxiproxy_bin
+  KUBE_ROUTER_BIN=$saved_router_bin
+  COREDNS_BIN=$saved_coredns_bin
+}
+
 # up [--node]: a bed started with a node keeps it on a later `up` without --node.
 cmd_up() {
   local started_at=$SECONDS name any_alive=0 want_node=$1
@@ -785,22 +808,24 @@ cmd_up() {
   BIN_DIR=$("$SCRIPT_DIR/lib/k8s-binaries.sh" "${k8s_flags[@]}") || die "could not provide the Kubernetes binaries (scripts/lib/k8s-binaries.sh)"
   PUSHGATEWAY_BIN=$("$SCRIPT_DIR/lib/pushgateway-binary.sh") || die "could not provide the Pushgateway (scripts/lib/pushgateway-binary.sh)"
   TOXIPROXY_BIN=$("$SCRIPT_DIR/lib/toxiproxy-binary.sh") || die "could not provide Toxiproxy (scripts/lib/toxiproxy-binary.sh)"
-  KUBE_ROUTER_BIN=""
+  KUBE_ROUTER_BIN="" COREDNS_BIN=""
   if [ "$want_node" = 1 ]; then
     KUBE_ROUTER_BIN=$("$SCRIPT_DIR/lib/kube-router-binary.sh") || die "could not provide kube-router (scripts/lib/kube-router-binary.sh)"
+    COREDNS_BIN=$("$SCRIPT_DIR/lib/coredns-binary.sh") || die "could not provide CoreDNS (scripts/lib/coredns-binary.sh)"
   fi
 
   local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN saved_router_bin=$KUBE_ROUTER_BIN
-  local saved_toxiproxy_bin=$TOXIPROXY_BIN
+  local saved_toxiproxy_bin=$TOXIPROXY_BIN saved_coredns_bin=$COREDNS_BIN
+  # load_state below reads what the running bed was started with, its binaries included; either
+  # way the bed goes on with the binaries provided just now (a plain bed restarted with a node
+  # recorded no kube-router).
   if [ "$any_alive" = 1 ] && load_state && [ -n "${TOXIPROXY_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
     FRESH=0
     NODE=${NODE:-0}
-    BIN_DIR=$saved_bin_dir
-    PUSHGATEWAY_BIN=$saved_pushgateway_bin
-    TOXIPROXY_BIN=$saved_toxiproxy_bin
-    KUBE_ROUTER_BIN=$saved_router_bin
+    restore_binaries
     log "reusing the running bed in $DIR"
   else
+    restore_binaries
     FRESH=1
     stop_orphans
     [ "$any_alive" = 0 ] || { log "the running bed was started differently; restarting it"; cmd_down_locked; }
@@ -959,8 +984,9 @@ export FQDN_TESTBED_TOXIPROXY='http://127.0.0.1:$TOXIPROXY_PORT'
 export FQDN_TESTBED_ETCD='https://127.0.0.1:$ETCD_PORT'
 export FQDN_TESTBED_DNS_ALT='127.0.0.1:$DNS_ALT_PORT'
 export FQDN_TESTBED_SPLIT_ZONE='split.$ZONE.'
+export FQDN_TESTBED_UPSTREAM_DNS='127.0.0.1:$DNS_PORT 127.0.0.1:$DNS_ALT_PORT'
 EOF
-  [ "${NODE:-0}" = 1 ] || return 0
+  [ "${NODE:-0}" = 1 ] || { echo "export FQDN_TESTBED_CLUSTER_DNS='none'"; return 0; }
   cat <<EOF
 export FQDN_TESTBED_NODE='$NODE_NAME'
 export FQDN_TESTBED_NODE_IP='$NODE_IP'
@@ -969,6 +995,8 @@ export FQDN_TESTBED_POD_DNS='$NODE_IP:$DNS_PORT'
 export FQDN_TESTBED_CONTAINERD='$CONTAINERD_SOCK'
 export FQDN_TESTBED_IMAGE='$NODE_IMAGE'
 export FQDN_TESTBED_TOOLS_IMAGE='$TOOLS_IMAGE'
+export FQDN_TESTBED_CLUSTER_DNS='coredns $(coredns_version), $COREDNS_REPLICAS replicas'
+export FQDN_TESTBED_POD_UPSTREAM_DNS='$NODE_IP:$DNS_PORT $NODE_IP:$DNS_ALT_PORT'
 EOF
 }
 

@@ -8,14 +8,20 @@
 #   kube-scheduler         (scripts/lib/k8s-binaries.sh --node); kube-proxy in iptables mode
 #   kube-router            only its firewall controller: the NetworkPolicy enforcer, iptables and
 #                          ipset (scripts/lib/kube-router-binary.sh); test-only, see SECURITY.md
+#   CoreDNS                the cluster DNS, as kubeadm deploys it: a Deployment of 2 replicas in
+#                          kube-system (k8s-app: kube-dns) behind the Service kube-dns
+#                          (10.0.0.10:53, the pods' resolver), each with its own cache (cache 30),
+#                          forwarding at random to the bed's two BIND servers on the node's address
+#                          (scripts/lib/coredns-binary.sh); test-only, see SECURITY.md
 #   images                 built here by scripts/image.sh and imported into the node's containerd:
-#                          the product image, a pause image and a busybox image for test pods
+#                          the product image, a pause image, a busybox image for test pods and a
+#                          CoreDNS image
 #
 # The node's address is the bridge's own address (kubelet refuses loopback addresses). In node
 # mode the API server listens on that address, port 6443, and advertises it: pods reach it through
 # the `kubernetes` Service (10.0.0.1:443), translated by kube-proxy to NODE_IP:6443 before any
-# NetworkPolicy sees the packet, as on most clusters. named listens there too, and the Service
-# kube-system/kube-dns (10.0.0.10:53, the pods' resolver) points at it.
+# NetworkPolicy sees the packet, as on most clusters. Both BIND servers listen there too: they are
+# the "internet" that CoreDNS forwards to.
 #
 # The bridge, the iptables chains and the cgroups are machine-wide, so one node runs per machine.
 # `down` removes all of it: pods and their network namespaces, mounts, iptables chains (KUBE-*),
@@ -33,6 +39,8 @@ NODE_LOCK=/run/fqdn-job-testbed-node.lock
 CNI_NETWORK=fqdn-testbed
 TOOLS_IMAGE=fqdn-job.local/bed-tools:1
 PAUSE_IMAGE=fqdn-job.local/pause:3.10
+COREDNS_IMAGE=fqdn-job.local/coredns:bed
+COREDNS_REPLICAS=2
 
 node_paths() {
   NODE_DIR="$DIR/node"
@@ -229,7 +237,7 @@ build_node_images() {
   {
     "$REPO_ROOT/scripts/image.sh" --tag "$NODE_IMAGE" --save "$IMAGES_DIR/product.tar" \
       && "$REPO_ROOT/scripts/image.sh" --pause --tag "$PAUSE_IMAGE" --save "$IMAGES_DIR/pause.tar" \
-      && build_tools_image
+      && build_tools_image && build_coredns_image
   } >>"$LOGS/images.log" 2>&1 || {
     tail -n 20 "$LOGS/images.log" >&2
     [ "$started" = 0 ] || "$dockerd" stop >/dev/null 2>&1 || true
@@ -238,15 +246,20 @@ build_node_images() {
   [ "$started" = 0 ] || "$dockerd" stop >>"$LOGS/images.log" 2>&1 || true
 }
 
-# Busybox for test pods: a shell, nc, nslookup. From Debian's busybox-static.
+# Busybox for test pods: a shell, nc, nslookup (from Debian's busybox-static); and dns-client, a
+# client that resolves through the C library before each connection (scripts/lib/dns-client.c).
 build_tools_image() {
   local context="$IMAGES_DIR/tools-context"
   rm -rf "$context"
   mkdir -p "$context"
   cp /bin/busybox "$context/busybox"
+  # getaddrinfo in a static program draws a linker warning about NSS modules; DNS needs none.
+  gcc -static -O2 -Wall -o "$context/dns-client" "$SCRIPT_DIR/lib/dns-client.c" 2>/dev/null \
+    || gcc -static -O2 -Wall -o "$context/dns-client" "$SCRIPT_DIR/lib/dns-client.c"
   cat >"$context/Dockerfile" <<'EOF'
 FROM scratch
 COPY busybox /bin/busybox
+COPY dns-client /bin/dns-client
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 USER 65532:65532
 ENTRYPOINT ["/bin/sh"]
@@ -255,6 +268,29 @@ EOF
     -t "$TOOLS_IMAGE" "$context"
   DOCKER_HOST=$FQDN_DOCKER_HOST /usr/bin/docker save -o "$IMAGES_DIR/tools.tar" "$TOOLS_IMAGE"
   rm -rf "$context"
+}
+
+# CoreDNS, a static binary, alone in an image; it runs as user 65532 like the other pods.
+build_coredns_image() {
+  local context="$IMAGES_DIR/coredns-context"
+  rm -rf "$context"
+  mkdir -p "$context"
+  cp "$COREDNS_BIN" "$context/coredns"
+  cat >"$context/Dockerfile" <<'EOF'
+FROM scratch
+COPY coredns /coredns
+USER 65532:65532
+ENTRYPOINT ["/coredns"]
+EOF
+  DOCKER_HOST=$FQDN_DOCKER_HOST DOCKER_BUILDKIT=0 /usr/bin/docker build -q --network=none \
+    -t "$COREDNS_IMAGE" "$context"
+  DOCKER_HOST=$FQDN_DOCKER_HOST /usr/bin/docker save -o "$IMAGES_DIR/coredns.tar" "$COREDNS_IMAGE"
+  rm -rf "$context"
+}
+
+# The version of the CoreDNS binary: its folder in the cache is named after it (go-binary.sh).
+coredns_version() {
+  basename "$(dirname "$(dirname "${COREDNS_BIN:-unknown/none/x}")")"
 }
 
 import_node_images() {
@@ -354,40 +390,165 @@ kubectl_admin() {
   "$BIN_DIR/kubectl" --kubeconfig "$DIR/admin.kubeconfig" --request-timeout=10s "$@"
 }
 
-# The pods' resolver: a Service without selector whose EndpointSlice is the bed's named on the
-# node's address. Labelled like kube-dns, so `--dns-from-service kube-system/kube-dns` finds it.
+# The cluster DNS as kubeadm installs it: CoreDNS in kube-system with its ServiceAccount, RBAC,
+# Corefile and Deployment, behind the kube-dns Service. The Corefile is kubeadm's default but for
+# `forward`, which sends each query to one of the bed's two BIND servers at random (as a pool of
+# anycast resolvers does) instead of the node's /etc/resolv.conf. Each replica keeps a cache of its
+# own (cache 30), so what a pod is told depends on the replica it reaches and on when that replica
+# last asked upstream. The replicas listen on 53 as user 65532 through the safe sysctl
+# net.ipv4.ip_unprivileged_port_start, where kubeadm's image grants the binary a capability.
 install_cluster_dns() {
+  # A bed of an earlier version pointed the Service at named through a slice of its own.
+  kubectl_admin delete endpointslice -n kube-system kube-dns-testbed --ignore-not-found \
+    >"$LOGS/cluster-dns.log" 2>&1 || true
   kubectl_admin apply --server-side --force-conflicts --field-manager=fqdn-testbed -f - \
-    >"$LOGS/cluster-dns.log" 2>&1 <<EOF || die "creating the kube-dns Service failed; see $LOGS/cluster-dns.log"
+    >>"$LOGS/cluster-dns.log" 2>&1 <<EOF || die "installing CoreDNS failed; see $LOGS/cluster-dns.log"
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: coredns
+  namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:coredns
+rules:
+  - apiGroups: [""]
+    resources: [endpoints, services, pods, namespaces]
+    verbs: [list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:coredns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:coredns
+subjects:
+  - kind: ServiceAccount
+    name: coredns
+    namespace: kube-system
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: coredns
+  namespace: kube-system
+data:
+  Corefile: |
+    .:53 {
+        errors
+        health {
+           lameduck 5s
+        }
+        ready
+        kubernetes cluster.local in-addr.arpa ip6.arpa {
+           pods insecure
+           fallthrough in-addr.arpa ip6.arpa
+           ttl 30
+        }
+        prometheus :9153
+        forward . $NODE_IP:$DNS_PORT $NODE_IP:$DNS_ALT_PORT {
+           max_concurrent 1000
+           policy random
+        }
+        cache 30 {
+           disable success cluster.local
+           disable denial cluster.local
+        }
+        loop
+        reload
+        loadbalance
+    }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: coredns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns}
+spec:
+  replicas: $COREDNS_REPLICAS
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxUnavailable: 1}
+  selector:
+    matchLabels: {k8s-app: kube-dns}
+  template:
+    metadata:
+      labels: {k8s-app: kube-dns}
+    spec:
+      priorityClassName: system-cluster-critical
+      serviceAccountName: coredns
+      dnsPolicy: Default
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        seccompProfile: {type: RuntimeDefault}
+        sysctls:
+          - {name: net.ipv4.ip_unprivileged_port_start, value: "53"}
+      containers:
+        - name: coredns
+          image: $COREDNS_IMAGE
+          imagePullPolicy: Never
+          args: [-conf, /etc/coredns/Corefile]
+          resources:
+            limits: {memory: 170Mi}
+            requests: {cpu: 100m, memory: 70Mi}
+          volumeMounts:
+            - {name: config-volume, mountPath: /etc/coredns, readOnly: true}
+          ports:
+            - {containerPort: 53, name: dns, protocol: UDP}
+            - {containerPort: 53, name: dns-tcp, protocol: TCP}
+            - {containerPort: 9153, name: metrics, protocol: TCP}
+          livenessProbe:
+            httpGet: {path: /health, port: 8080}
+            initialDelaySeconds: 60
+            timeoutSeconds: 5
+            successThreshold: 1
+            failureThreshold: 5
+          readinessProbe:
+            httpGet: {path: /ready, port: 8181}
+            periodSeconds: 2
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+      volumes:
+        - name: config-volume
+          configMap:
+            name: coredns
+            items: [{key: Corefile, path: Corefile}]
+---
 apiVersion: v1
 kind: Service
 metadata:
   name: kube-dns
   namespace: kube-system
-  labels: {k8s-app: kube-dns}
+  labels: {k8s-app: kube-dns, kubernetes.io/name: CoreDNS}
 spec:
+  selector: {k8s-app: kube-dns}
   clusterIP: $CLUSTER_DNS_IP
   ports:
-    - {name: dns, port: 53, protocol: UDP, targetPort: $DNS_PORT}
-    - {name: dns-tcp, port: 53, protocol: TCP, targetPort: $DNS_PORT}
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: kube-dns-testbed
-  namespace: kube-system
-  labels:
-    kubernetes.io/service-name: kube-dns
-    endpointslice.kubernetes.io/managed-by: fqdn-testbed
-addressType: IPv4
-endpoints:
-  - addresses: [$NODE_IP]
-    conditions: {ready: true}
-    nodeName: $NODE_NAME
-ports:
-  - {name: dns, port: $DNS_PORT, protocol: UDP}
-  - {name: dns-tcp, port: $DNS_PORT, protocol: TCP}
+    - {name: dns, port: 53, protocol: UDP, targetPort: 53}
+    - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}
+    - {name: metrics, port: 9153, protocol: TCP, targetPort: 9153}
 EOF
+}
+
+# Every replica is Ready and behind the Service.
+cluster_dns_ready() {
+  local ready
+  ready=$(kubectl_admin get endpointslices -n kube-system -l kubernetes.io/service-name=kube-dns \
+    -o 'jsonpath={range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{"\n"}{end}' \
+    2>/dev/null | grep -c .) || true
+  [ "${ready:-0}" -ge "$COREDNS_REPLICAS" ]
 }
 
 # One node per machine: the bridge, iptables and cgroups are the machine's.
@@ -427,6 +588,7 @@ node_up() {
   wait_for kube-scheduler "kube-scheduler on https://127.0.0.1:$SCHEDULER_PORT (/healthz)" scheduler_healthy
   wait_for kubelet "kubelet (/healthz on 127.0.0.1:$KUBELET_HEALTHZ_PORT)" kubelet_healthy
   wait_for kubelet "node $NODE_NAME Ready" node_ready
+  wait_for kubelet "$COREDNS_REPLICAS ready CoreDNS endpoints behind kube-system/kube-dns" cluster_dns_ready
 }
 
 # ---------------------------------------------------------------------------------------------

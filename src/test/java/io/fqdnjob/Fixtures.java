@@ -32,6 +32,18 @@ public final class Fixtures {
     }
   }
 
+  /** Returns the text resource at {@code path} (relative to the class path root). */
+  public static String text(String path) {
+    try (InputStream in = Fixtures.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no test resource " + path);
+      }
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Returns YAML text as a JSON object; timestamps stay strings. */
   public static JsonObject yamlText(String text) {
     return new Gson().toJsonTree(yamlParser().load(text)).getAsJsonObject();

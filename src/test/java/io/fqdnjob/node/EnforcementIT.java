@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.fqdnjob.Fixtures;
 import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
 import io.fqdnjob.testbed.TestNode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -186,11 +185,7 @@ class EnforcementIT {
     lookup("dns, fqdn policy only", client, name, false);
     lookup("dns, control", BYSTANDER, name, true);
 
-    bed.kubectlApply(
-        fixture("allow-dns.yaml")
-            .replace("${APP}", "dns")
-            .replace("${DNS_IP}", node.podDnsHost())
-            .replace("${DNS_PORT}", Integer.toString(node.podDnsPort())));
+    bed.kubectlApply(Fixtures.text("io/fqdnjob/node/allow-dns.yaml").replace("${APP}", "dns"));
     lookup("dns, fqdn policy + allow-dns", client, name, true);
     assertEquals(List.of(serverA), node.lookup(ns, client, name));
     // The DNS policy opens DNS and nothing else.
@@ -282,14 +277,5 @@ class EnforcementIT {
     String line = what + " -> " + expected + " -> " + seen;
     MATRIX.add(line);
     System.out.println("enforcement: " + line);
-  }
-
-  private static String fixture(String file) throws IOException {
-    try (InputStream in = EnforcementIT.class.getResourceAsStream(file)) {
-      if (in == null) {
-        throw new IOException("fixture " + file + " is missing next to " + EnforcementIT.class);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
   }
 }

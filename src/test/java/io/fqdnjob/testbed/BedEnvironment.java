@@ -3,6 +3,7 @@ package io.fqdnjob.testbed;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -10,6 +11,8 @@ import java.util.regex.Pattern;
 /**
  * The addresses and files of a running bed, as printed by {@code scripts/testbed.sh env}.
  *
+ * @param upstreamDns every DNS server that serves the bed's zone ({@code
+ *     FQDN_TESTBED_UPSTREAM_DNS}); the first is {@code dnsAddress}
  * @param node the node's part, or {@code null} when the bed was started without {@code --node}
  */
 record BedEnvironment(
@@ -27,6 +30,7 @@ record BedEnvironment(
     String splitZoneOrigin,
     String toxiproxyUrl,
     String etcdUrl,
+    List<InetSocketAddress> upstreamDns,
     NodeEnvironment node) {
 
   private static final Pattern EXPORT = Pattern.compile("^export ([A-Z0-9_]+)='([^']*)'$");
@@ -61,6 +65,7 @@ record BedEnvironment(
         stripDot(require(values, "FQDN_TESTBED_SPLIT_ZONE", envOutput)),
         require(values, "FQDN_TESTBED_TOXIPROXY", envOutput),
         require(values, "FQDN_TESTBED_ETCD", envOutput),
+        addresses(require(values, "FQDN_TESTBED_UPSTREAM_DNS", envOutput)),
         values.containsKey("FQDN_TESTBED_NODE") ? node(values, envOutput) : null);
   }
 
@@ -70,6 +75,8 @@ record BedEnvironment(
         require(values, "FQDN_TESTBED_NODE_IP", envOutput),
         require(values, "FQDN_TESTBED_POD_CIDR", envOutput),
         address(require(values, "FQDN_TESTBED_POD_DNS", envOutput)),
+        addresses(require(values, "FQDN_TESTBED_POD_UPSTREAM_DNS", envOutput)),
+        require(values, "FQDN_TESTBED_CLUSTER_DNS", envOutput),
         Path.of(require(values, "FQDN_TESTBED_CONTAINERD", envOutput)),
         require(values, "FQDN_TESTBED_IMAGE", envOutput),
         require(values, "FQDN_TESTBED_TOOLS_IMAGE", envOutput));
@@ -79,6 +86,13 @@ record BedEnvironment(
     int colon = hostAndPort.lastIndexOf(':');
     return new InetSocketAddress(
         hostAndPort.substring(0, colon), Integer.parseInt(hostAndPort.substring(colon + 1)));
+  }
+
+  /** Space-separated {@code host:port} pairs. */
+  private static List<InetSocketAddress> addresses(String list) {
+    return java.util.Arrays.stream(list.strip().split("\\s+"))
+        .map(BedEnvironment::address)
+        .toList();
   }
 
   private static String stripDot(String zone) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BedEnvironmentTest {
@@ -25,6 +26,7 @@ class BedEnvironmentTest {
       export FQDN_TESTBED_SPLIT_ZONE='split.bed.test.'
       export FQDN_TESTBED_TOXIPROXY='http://127.0.0.1:24474'
       export FQDN_TESTBED_ETCD='https://127.0.0.1:21379'
+      export FQDN_TESTBED_UPSTREAM_DNS='127.0.0.1:23088 127.0.0.1:21606'
       """;
 
   private static final String NODE_LINES =
@@ -36,6 +38,8 @@ class BedEnvironmentTest {
       export FQDN_TESTBED_CONTAINERD='/repo/target/testbed/run/containerd.sock'
       export FQDN_TESTBED_IMAGE='fqdn-job.local/fqdn-job:0.1.0'
       export FQDN_TESTBED_TOOLS_IMAGE='fqdn-job.local/bed-tools:1'
+      export FQDN_TESTBED_CLUSTER_DNS='coredns v1.15.0, 2 replicas'
+      export FQDN_TESTBED_POD_UPSTREAM_DNS='10.244.0.1:23088 10.244.0.1:21606'
       """;
 
   @Test
@@ -52,6 +56,10 @@ class BedEnvironmentTest {
     assertEquals("split.bed.test", env.splitZoneOrigin());
     assertEquals("http://127.0.0.1:24474", env.toxiproxyUrl());
     assertEquals("https://127.0.0.1:21379", env.etcdUrl());
+    assertEquals(
+        List.of(
+            new InetSocketAddress("127.0.0.1", 23088), new InetSocketAddress("127.0.0.1", 21606)),
+        env.upstreamDns());
   }
 
   @Test
@@ -87,6 +95,11 @@ class BedEnvironmentTest {
     assertEquals("fqdn-job.local/fqdn-job", node.imageName());
     assertEquals("0.1.0", node.imageTag());
     assertEquals("fqdn-job.local/bed-tools:1", node.toolsImage());
+    assertEquals("coredns v1.15.0, 2 replicas", node.clusterDns());
+    assertEquals(
+        List.of(
+            new InetSocketAddress("10.244.0.1", 23088), new InetSocketAddress("10.244.0.1", 21606)),
+        node.podUpstreamDns());
   }
 
   @Test

@@ -11,8 +11,12 @@ import java.nio.file.Path;
  * @param ip the node's address on the pod bridge; the API server and the bed's DNS server listen
  *     there ({@code FQDN_TESTBED_NODE_IP})
  * @param podCidr the pods' addresses ({@code FQDN_TESTBED_POD_CIDR})
- * @param podDns the bed's DNS server as pods reach it, after the kube-dns Service's translation
- *     ({@code FQDN_TESTBED_POD_DNS})
+ * @param podDns the bed's main BIND server as pods reach it directly, not through the cluster DNS
+ *     ({@code FQDN_TESTBED_POD_DNS}): an air-gapped cluster's own DNS server
+ * @param podUpstreamDns every BIND server that CoreDNS forwards to, as pods reach them ({@code
+ *     FQDN_TESTBED_POD_UPSTREAM_DNS})
+ * @param clusterDns what answers the kube-dns Service ({@code FQDN_TESTBED_CLUSTER_DNS}, for
+ *     example {@code coredns v1.15.0, 2 replicas})
  * @param containerd the node's containerd socket ({@code FQDN_TESTBED_CONTAINERD})
  * @param image the product image, loaded on the node ({@code FQDN_TESTBED_IMAGE})
  * @param toolsImage a busybox image for test pods ({@code FQDN_TESTBED_TOOLS_IMAGE})
@@ -22,6 +26,8 @@ record NodeEnvironment(
     String ip,
     String podCidr,
     InetSocketAddress podDns,
+    java.util.List<InetSocketAddress> podUpstreamDns,
+    String clusterDns,
     Path containerd,
     String image,
     String toolsImage) {

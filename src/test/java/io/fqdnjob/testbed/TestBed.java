@@ -64,7 +64,7 @@ public final class TestBed {
     this.processes = processes;
     this.namespace = namespace;
     BedEnvironment env = processes.environment();
-    this.zone = new TestZone(env.zoneOrigin(), env.dnsAddress());
+    this.zone = new TestZone(env.zoneOrigin(), env.upstreamDns());
   }
 
   /**
@@ -193,7 +193,10 @@ public final class TestBed {
     return processes.environment().dnsServer();
   }
 
-  /** The bed's second DNS server, {@code 127.0.0.1:PORT}; it serves only the split zone. */
+  /**
+   * The bed's second DNS server, {@code 127.0.0.1:PORT}; it serves the bed's zone ({@link #zone()}
+   * changes both servers) and the split zone with data of its own.
+   */
   public String altDnsServer() {
     InetSocketAddress alt = processes.environment().dnsAltAddress();
     return alt.getHostString() + ":" + alt.getPort();

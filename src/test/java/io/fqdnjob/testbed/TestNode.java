@@ -15,6 +15,7 @@ import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.util.Config;
 import io.kubernetes.client.util.Watch;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,6 +147,37 @@ public final class TestNode {
   /** The cluster IP of {@code kube-system/kube-dns}: the pods' resolver (port 53). */
   public String clusterDnsIp() {
     return serviceIp("kube-system", "kube-dns");
+  }
+
+  /** What answers the kube-dns Service, for example {@code coredns v1.15.0, 2 replicas}. */
+  public String clusterDns() {
+    return environment.clusterDns();
+  }
+
+  /**
+   * The addresses of the ready CoreDNS replicas behind {@code kube-system/kube-dns} (port 53), as
+   * its EndpointSlices list them. The host reaches them directly; it cannot reach the Service's
+   * cluster IP.
+   */
+  public List<String> clusterDnsReplicas() {
+    String out =
+        bed.kubectl(
+            "get",
+            "endpointslices",
+            "-n",
+            "kube-system",
+            "-l",
+            "kubernetes.io/service-name=kube-dns",
+            "-o",
+            "jsonpath={range .items[*].endpoints[?(@.conditions.ready==true)]}{.addresses[0]}{\"\\n\"}{end}");
+    return out.lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
+  }
+
+  /**
+   * Every BIND server that CoreDNS forwards to, as pods reach them: the bed's "internet" upstream.
+   */
+  public List<InetSocketAddress> upstreamDns() {
+    return environment.podUpstreamDns();
   }
 
   // ---- Pods ----

@@ -18,9 +18,12 @@ import org.xbill.DNS.Type;
 import org.xbill.DNS.Update;
 
 /**
- * The bed's DNS test zone (by default {@code bed.test}), served by a real BIND {@code named} on
- * loopback. Records are changed with RFC 2136 dynamic updates; every change is visible to the next
- * query, and a rejected update throws {@link TestBedException}.
+ * The bed's DNS test zone (by default {@code bed.test}), served by real BIND servers on loopback.
+ * Records are changed with RFC 2136 dynamic updates sent to every server of the zone, so that each
+ * holds the same data whichever one a resolver asks (with a node, CoreDNS forwards to either at
+ * random); {@link #onlyOn} gives a view that changes one server alone, for names that answer
+ * differently per server. Every change is visible to the next query to the server, and a rejected
+ * update throws {@link TestBedException}.
  *
  * <p><b>Names</b> are given and returned without a trailing dot ({@code "web-1-x3k.bed.test"}), the
  * way users write them in FQDN policies. Methods taking a name also accept the trailing dot. A name
@@ -45,11 +48,34 @@ public final class TestZone {
   private static final String RUN_ID = randomSuffix(new SecureRandom(), 5);
 
   private final String origin;
-  private final InetSocketAddress server;
+  private final List<InetSocketAddress> servers;
 
   TestZone(String origin, InetSocketAddress server) {
+    this(origin, List.of(server));
+  }
+
+  TestZone(String origin, List<InetSocketAddress> servers) {
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("zone " + origin + " needs at least one server");
+    }
     this.origin = origin;
-    this.server = server;
+    this.servers = List.copyOf(servers);
+  }
+
+  /** The servers that hold the zone and get every change; the first answers {@link #resolver()}. */
+  public List<InetSocketAddress> servers() {
+    return servers;
+  }
+
+  /**
+   * The same zone as held by {@code server} alone: changes made through the view reach that server
+   * only, so that two servers can answer one name differently.
+   */
+  public TestZone onlyOn(InetSocketAddress server) {
+    if (!servers.contains(server)) {
+      throw new IllegalArgumentException(server + " does not serve " + origin + ": " + servers);
+    }
+    return new TestZone(origin, List.of(server));
   }
 
   /** The zone's origin without a trailing dot, for example {@code "bed.test"}. */
@@ -146,7 +172,7 @@ public final class TestZone {
    * answers) with a 2 s timeout. Tests may change its settings; each call returns a new one.
    */
   public SimpleResolver resolver() {
-    SimpleResolver resolver = new SimpleResolver(server);
+    SimpleResolver resolver = new SimpleResolver(servers.get(0));
     resolver.setTimeout(Duration.ofSeconds(2));
     return resolver;
   }
@@ -263,8 +289,15 @@ public final class TestZone {
     }
   }
 
-  /** Sends an update over TCP (an update may exceed a UDP datagram) and checks its rcode. */
+  /** Sends the update to every server of the zone. */
   private void send(Update update, String what) {
+    for (InetSocketAddress server : servers) {
+      send(server, update, what);
+    }
+  }
+
+  /** Sends an update over TCP (an update may exceed a UDP datagram) and checks its rcode. */
+  private static void send(InetSocketAddress server, Update update, String what) {
     SimpleResolver resolver = new SimpleResolver(server);
     resolver.setTCP(true);
     resolver.setTimeout(UPDATE_TIMEOUT);
@@ -279,7 +312,9 @@ public final class TestZone {
       throw new TestBedException(
           "dynamic update ("
               + what
-              + ") was rejected by the bed's DNS server with "
+              + ") was rejected by the bed's DNS server "
+              + server
+              + " with "
               + Rcode.string(response.getRcode()));
     }
   }
