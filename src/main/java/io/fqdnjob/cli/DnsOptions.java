@@ -5,6 +5,7 @@ import com.google.common.net.InetAddresses;
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.kube.ConfigurationException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -45,6 +46,18 @@ final class DnsOptions {
               + " of a rotating set per run, K times the queries (default: ${DEFAULT-VALUE}).")
   int samples;
 
+  @Option(
+      names = "--dns-sample-interval",
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      defaultValue = "0s",
+      description =
+          "With --dns-samples K, send each server's samples this far apart instead of at once,"
+              + " so that a caching server (a CoreDNS replica: cache 30) is asked again after its"
+              + " cached answer expired: 31s for CoreDNS. Each lookup, and so the run, takes"
+              + " (K-1) times this longer (default: ${DEFAULT-VALUE}, at once).")
+  Duration sampleInterval;
+
   /** Returns a resolver for these options; the caller closes it. */
   DnsResolver resolver() throws ConfigurationException {
     return resolver(List.of());
@@ -63,11 +76,40 @@ final class DnsOptions {
       if (samples != 1 && !union) {
         throw new ConfigurationException("--dns-samples needs --dns-union");
       }
-      return new DnsResolver(config.withMaxInFlight(concurrency).withUnion(union, samples));
+      checkSampleInterval();
+      return new DnsResolver(
+          config
+              .withMaxInFlight(concurrency)
+              .withUnion(union, samples)
+              .withSampleInterval(sampleInterval));
     } catch (IllegalArgumentException e) {
       throw new ConfigurationException(
           "--dns-server/--dns-concurrency/--dns-samples: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Checks {@code --dns-sample-interval} against the other DNS options; {@link #sampleSpread()} is
+   * valid after it.
+   */
+  void checkSampleInterval() throws ConfigurationException {
+    if (sampleInterval.isNegative()
+        || sampleInterval.compareTo(DnsResolver.Config.MAX_SAMPLE_INTERVAL) > 0) {
+      throw new ConfigurationException(
+          "--dns-sample-interval must be between 0s and "
+              + DnsResolver.Config.MAX_SAMPLE_INTERVAL.toSeconds()
+              + "s: "
+              + Durations.format(sampleInterval));
+    }
+    if (!sampleInterval.isZero() && samples < 2) {
+      throw new ConfigurationException(
+          "--dns-sample-interval needs --dns-union and --dns-samples 2 or more");
+    }
+  }
+
+  /** How long after its first query a lookup sends its last sample. */
+  Duration sampleSpread() {
+    return union ? sampleInterval.multipliedBy(samples - 1L) : Duration.ZERO;
   }
 
   static List<InetSocketAddress> parseServers(List<String> values) throws ConfigurationException {

@@ -27,4 +27,10 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
       default -> Duration.ofSeconds(amount);
     };
   }
+
+  /** Returns {@code duration} in the form this converter reads: {@code 31s}, {@code 1500ms}. */
+  static String format(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
 }

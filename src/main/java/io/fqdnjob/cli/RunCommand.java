@@ -10,6 +10,7 @@ import io.fqdnjob.kube.ConfigurationException;
 import io.fqdnjob.kube.Deadline;
 import io.fqdnjob.kube.DeadlineExceededException;
 import io.fqdnjob.kube.DnsServiceEndpoints;
+import io.fqdnjob.kube.DnsServiceUnavailableException;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.KubeClients;
@@ -273,6 +274,16 @@ final class RunCommand implements Callable<Integer> {
             ? null
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     DnsOptions.parseServers(dns.servers);
+    dns.checkSampleInterval();
+    if (deadline != null && dns.sampleSpread().plusSeconds(5).compareTo(deadline) > 0) {
+      // The samples would be cut off by the deadline every run, and the names never looked up.
+      throw new ConfigurationException(
+          "--dns-samples times --dns-sample-interval spreads each lookup over "
+              + Durations.format(dns.sampleSpread())
+              + ", which leaves less than 5s of --deadline "
+              + Durations.format(deadline)
+              + " for the lookups' answers and the writes");
+    }
 
     ApiClient client = KubeClients.create(kubeconfig, apiTimeout);
     ApiRetry retry = ApiRetry.standard();
@@ -446,7 +457,24 @@ final class RunCommand implements Callable<Integer> {
       List<InetSocketAddress> servers = List.of();
       if (endpoints != null) {
         try {
-          servers = endpoints.servers(dnsService);
+          DnsServiceEndpoints.Found found = endpoints.servers(dnsService);
+          servers = found.servers();
+          if (found.noneReady()) {
+            log.warn(
+                "no endpoint of {} is ready; asking all {} of them (a lookup that gets no answer"
+                    + " is a transient failure and keeps the addresses applied)",
+                dnsService,
+                servers.size());
+          } else if (!found.notReady().isEmpty()) {
+            log.info("endpoints of {} not ready, left out: {}", dnsService, text(found.notReady()));
+          }
+        } catch (DnsServiceUnavailableException e) {
+          // Every replica gone is an outage: a failed run, however early.
+          if (resolver == null) {
+            throw e;
+          }
+          log.warn("{}; keeping {}", e.getMessage(), text(serviceServers));
+          return;
         } catch (ApiException | ConfigurationException e) {
           if (resolver == null) {
             throw e instanceof ApiException api
@@ -466,12 +494,7 @@ final class RunCommand implements Callable<Integer> {
         return;
       }
       if (endpoints != null) {
-        log.info(
-            "DNS servers of {}: {}",
-            dnsService,
-            servers.stream()
-                .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
-                .toList());
+        log.info("DNS servers of {}: {}", dnsService, text(servers));
       }
       if (resolver != null) {
         resolver.close();
@@ -479,6 +502,12 @@ final class RunCommand implements Callable<Integer> {
       resolver = dns.resolver(servers);
       serviceServers = servers;
       termination.watch(resolver);
+    }
+
+    private static List<String> text(List<InetSocketAddress> servers) {
+      return servers.stream()
+          .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
+          .toList();
     }
 
     @Override

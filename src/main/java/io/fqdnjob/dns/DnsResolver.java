@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
@@ -81,7 +82,8 @@ public final class DnsResolver implements AutoCloseable {
       int maxCnameHops,
       Function<InetSocketAddress, Resolver> resolverFactory,
       boolean union,
-      int samples) {
+      int samples,
+      Duration sampleInterval) {
     /** Lookups running at the same time unless configured otherwise. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 32;
 
@@ -108,6 +110,22 @@ public final class DnsResolver implements AutoCloseable {
         throw new IllegalArgumentException(
             "samples must be between 1 and " + MAX_SAMPLES + ": " + samples);
       }
+      Objects.requireNonNull(sampleInterval, "sampleInterval");
+      if (sampleInterval.isNegative() || sampleInterval.compareTo(MAX_SAMPLE_INTERVAL) > 0) {
+        throw new IllegalArgumentException(
+            "the sample interval must be between 0 and "
+                + MAX_SAMPLE_INTERVAL.toSeconds()
+                + " s: "
+                + sampleInterval);
+      }
+    }
+
+    /** The longest {@link #sampleInterval()}: samples spread over more than minutes are stale. */
+    public static final Duration MAX_SAMPLE_INTERVAL = Duration.ofMinutes(2);
+
+    /** How long after its first query the last sample of a union lookup is sent. */
+    public Duration sampleSpread() {
+      return union ? sampleInterval.multipliedBy(samples - 1L) : Duration.ZERO;
     }
 
     /** The most queries of one name a server gets per lookup with {@link #withSamples}. */
@@ -115,7 +133,8 @@ public final class DnsResolver implements AutoCloseable {
 
     /** Returns a configuration for {@code servers} with default limits. */
     public static Config of(List<InetSocketAddress> servers) {
-      return new Config(servers, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CNAME_HOPS, null, false, 1);
+      return new Config(
+          servers, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_CNAME_HOPS, null, false, 1, Duration.ZERO);
     }
 
     /**
@@ -139,12 +158,14 @@ public final class DnsResolver implements AutoCloseable {
 
     /** Returns a copy with {@code maxInFlight} changed. */
     public Config withMaxInFlight(int maxInFlight) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
+      return new Config(
+          servers, maxInFlight, maxCnameHops, resolverFactory, union, samples, sampleInterval);
     }
 
     /** Returns a copy with {@code maxCnameHops} changed. */
     public Config withMaxCnameHops(int maxCnameHops) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
+      return new Config(
+          servers, maxInFlight, maxCnameHops, resolverFactory, union, samples, sampleInterval);
     }
 
     /**
@@ -153,12 +174,27 @@ public final class DnsResolver implements AutoCloseable {
      * changing subset of a larger set (CDNs, round-robin); costs servers × samples queries.
      */
     public Config withUnion(boolean union, int samples) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
+      return new Config(
+          servers, maxInFlight, maxCnameHops, resolverFactory, union, samples, sampleInterval);
+    }
+
+    /**
+     * Returns a copy whose union lookups send the samples of each server {@code interval} apart
+     * instead of at once: sample {@code i} leaves {@code i × interval} after the first. A caching
+     * DNS server (a CoreDNS replica, {@code cache 30}) answers every query from one cached answer
+     * until that expires, so samples sent at once all see the same answer; samples further apart
+     * than the cache's lifetime each see a fresh one. The lookup then takes {@link #sampleSpread()}
+     * longer.
+     */
+    public Config withSampleInterval(Duration interval) {
+      return new Config(
+          servers, maxInFlight, maxCnameHops, resolverFactory, union, samples, interval);
     }
 
     /** Returns a copy that makes its resolvers with {@code resolverFactory}. */
     public Config withResolverFactory(Function<InetSocketAddress, Resolver> resolverFactory) {
-      return new Config(servers, maxInFlight, maxCnameHops, resolverFactory, union, samples);
+      return new Config(
+          servers, maxInFlight, maxCnameHops, resolverFactory, union, samples, sampleInterval);
     }
   }
 
@@ -373,7 +409,12 @@ public final class DnsResolver implements AutoCloseable {
         parts.add(part);
         unionOfPart.put(part, result);
         part.whenComplete((r, e) -> unionOfPart.remove(part));
-        waiting.add(new Lookup(this, key, timeout, part, List.of(server)));
+        Lookup lookup = new Lookup(this, key, timeout, part, List.of(server));
+        if (sample == 0 || config.sampleInterval().isZero()) {
+          waiting.add(lookup);
+        } else {
+          queueLater(lookup, config.sampleInterval().multipliedBy(sample));
+        }
       }
     }
     // Cancelling the union (deadline, SIGTERM) cancels its parts, and a cancelled part the union.
@@ -391,6 +432,28 @@ public final class DnsResolver implements AutoCloseable {
       result.cancel(false);
     }
     startWaiting();
+  }
+
+  /**
+   * Queues {@code lookup} after {@code delay}. Until then it is in no queue: a cancelled union
+   * cancels the part itself, and {@link #startWaiting} drops a part that is done when queued.
+   */
+  private void queueLater(Lookup lookup, Duration delay) {
+    try {
+      ScheduledFuture<?> timer =
+          executor.schedule(
+              () -> {
+                if (!lookup.result().isDone()) {
+                  waiting.add(lookup);
+                  startWaiting();
+                }
+              },
+              delay.toNanos(),
+              TimeUnit.NANOSECONDS);
+      lookup.result().whenComplete((r, e) -> timer.cancel(false));
+    } catch (RejectedExecutionException e) {
+      lookup.result().cancel(false); // closed meanwhile
+    }
   }
 
   /** Returns the future the caller of {@link #resolve} holds for {@code lookup}. */

@@ -114,8 +114,8 @@ public final class ApiRetry {
 
   /** Returns a short description of an API failure: code and the server's message. */
   public static String describe(ApiException e) {
-    if (e instanceof DeadlineExceededException d) {
-      return d.getMessage();
+    if (e instanceof DeadlineExceededException || e instanceof DnsServiceUnavailableException) {
+      return e.getMessage();
     }
     String request = e instanceof RequestFailedException r ? r.request() + ": " : "";
     return request + describeResponse(e);

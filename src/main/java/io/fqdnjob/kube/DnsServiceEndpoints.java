@@ -27,12 +27,37 @@ public final class DnsServiceEndpoints {
   }
 
   /**
-   * Returns the ready endpoints of {@code service}, sorted as the slices list them.
+   * The DNS servers of a Service.
    *
-   * @throws ConfigurationException when the Service has no ready DNS endpoint
+   * @param servers the endpoints to ask: the ready ones, or when none is ready every endpoint
+   * @param notReady endpoints whose {@code ready} condition is false; left out of {@code servers}
+   *     unless none is ready
    */
-  public List<InetSocketAddress> servers(ResourceId service)
-      throws ApiException, ConfigurationException {
+  public record Found(List<InetSocketAddress> servers, List<InetSocketAddress> notReady) {
+    public Found {
+      servers = List.copyOf(servers);
+      notReady = List.copyOf(notReady);
+    }
+
+    /** Whether no endpoint is ready, so that {@link #servers()} are the not-ready ones. */
+    public boolean noneReady() {
+      return !notReady.isEmpty() && servers.equals(notReady);
+    }
+  }
+
+  /**
+   * Returns the endpoints of {@code service}, sorted as the slices list them. A replica that is not
+   * ready (starting, failing its probe, shutting down) is left out as kube-proxy leaves it out;
+   * when no replica is ready, every one is asked rather than none: a replica that answers still
+   * tells the truth, and one that does not makes the lookups fail as transient failures, which keep
+   * the addresses applied.
+   *
+   * @throws ConfigurationException when no EndpointSlice names the Service, or none has a UDP DNS
+   *     port: a wrong name or a Service that is not DNS
+   * @throws DnsServiceUnavailableException when its slices list no endpoint at all (every replica
+   *     gone, scaled to zero): an outage, for the next run to try again
+   */
+  public Found servers(ResourceId service) throws ApiException, ConfigurationException {
     JsonObject slices =
         retry.call(
             "list endpointslices of " + service,
@@ -42,7 +67,9 @@ public final class DnsServiceEndpoints {
                     api.listNamespacedEndpointSlice(service.namespace())
                         .labelSelector("kubernetes.io/service-name=" + service.name())
                         .buildCall(null)));
-    Set<InetSocketAddress> servers = new LinkedHashSet<>();
+    Set<InetSocketAddress> ready = new LinkedHashSet<>();
+    Set<InetSocketAddress> notReady = new LinkedHashSet<>();
+    boolean dnsSlice = false;
     for (JsonElement element : FqdnPolicyStore.items(slices)) {
       JsonObject slice = element.getAsJsonObject();
       String family = FqdnPolicyStore.string(slice, "addressType");
@@ -50,32 +77,44 @@ public final class DnsServiceEndpoints {
         continue; // FQDN-type slices name hosts, which would need DNS to find DNS.
       }
       Integer port = dnsPort(slice);
-      if (port == null || !slice.has("endpoints")) {
+      if (port == null) {
+        continue;
+      }
+      dnsSlice = true;
+      if (!slice.has("endpoints") || slice.get("endpoints").isJsonNull()) {
         continue;
       }
       for (JsonElement endpointElement : slice.getAsJsonArray("endpoints")) {
         JsonObject endpoint = endpointElement.getAsJsonObject();
-        if (!isReady(endpoint)) {
-          continue;
-        }
+        Set<InetSocketAddress> target = isReady(endpoint) ? ready : notReady;
         for (JsonElement address : endpoint.getAsJsonArray("addresses")) {
           String text = address.getAsString();
           if (InetAddresses.isInetAddress(text)) {
-            servers.add(new InetSocketAddress(InetAddresses.forString(text), port));
+            target.add(new InetSocketAddress(InetAddresses.forString(text), port));
           }
         }
       }
     }
-    if (servers.isEmpty()) {
+    if (!dnsSlice) {
       throw new ConfigurationException(
           "--dns-from-service "
               + service
               + ": no ready endpoint with a UDP DNS port in its EndpointSlices"
               + " (label kubernetes.io/service-name="
               + service.name()
-              + ")");
+              + "); is it the name of a DNS Service?");
     }
-    return new ArrayList<>(servers);
+    if (ready.isEmpty() && notReady.isEmpty()) {
+      throw new DnsServiceUnavailableException(
+          "--dns-from-service "
+              + service
+              + ": its EndpointSlices list no endpoint (every DNS replica is gone); nothing is"
+              + " looked up or written, the next run tries again");
+    }
+    notReady.removeAll(ready);
+    return ready.isEmpty()
+        ? new Found(new ArrayList<>(notReady), new ArrayList<>(notReady))
+        : new Found(new ArrayList<>(ready), new ArrayList<>(notReady));
   }
 
   /**

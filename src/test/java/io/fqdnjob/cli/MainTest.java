@@ -74,6 +74,33 @@ class MainTest {
   }
 
   @Test
+  void sampleIntervalNeedsSeveralSamplesAndMustFitTheDeadline() {
+    assertEquals(2, execute("run", "--dns-union", "--dns-sample-interval", "31s"));
+    assertTrue(
+        err.toString().contains("--dns-sample-interval needs --dns-union and --dns-samples 2"),
+        err.toString());
+    assertEquals(
+        2,
+        execute(
+            "run",
+            "--deadline",
+            "40s",
+            "--dns-union",
+            "--dns-samples",
+            "3",
+            "--dns-sample-interval",
+            "31s"));
+    assertTrue(
+        err.toString().contains("spreads each lookup over 62s, which leaves less than 5s"),
+        err.toString());
+    assertEquals(
+        2, execute("run", "--dns-union", "--dns-samples", "2", "--dns-sample-interval", "3m"));
+    assertTrue(
+        err.toString().contains("--dns-sample-interval must be between 0s and 120s"),
+        err.toString());
+  }
+
+  @Test
   void helpListsEveryExitCode() {
     StringWriter out = new StringWriter();
     CommandLine cli = Main.commandLine();

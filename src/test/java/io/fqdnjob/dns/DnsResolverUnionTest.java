@@ -105,6 +105,66 @@ class DnsResolverUnionTest {
 
   // ---- asking ----
 
+  @Test
+  void samplesWithAnIntervalAreSentThatFarApartAndEachSeesTheAnswerOfItsTime() throws Exception {
+    List<Long> sentAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FakeDnsServer.Behaviour rotating = rotating(30, "192.0.2.1", "192.0.2.2", "192.0.2.3");
+    first.on(
+        "www.example.com",
+        Type.A,
+        query -> {
+          sentAt.add(System.nanoTime());
+          return rotating.apply(query);
+        });
+    Duration interval = Duration.ofMillis(200);
+    resolver =
+        new DnsResolver(
+            DnsResolver.Config.of(List.of(first.address))
+                .withUnion(true, 3)
+                .withSampleInterval(interval)
+                .withResolverFactory(address -> first));
+
+    long start = System.nanoTime();
+    Success success = success(resolve(WWW_A, LONG));
+
+    assertEquals(List.of("192.0.2.1", "192.0.2.2", "192.0.2.3"), addresses(success));
+    assertEquals(3, sentAt.size());
+    // A timer never fires early: sample i leaves at least i intervals after the lookup began.
+    for (int i = 1; i < 3; i++) {
+      long gap = sentAt.get(i) - start;
+      assertTrue(
+          gap >= interval.multipliedBy(i).toNanos(), "sample " + i + " after " + gap + " ns");
+    }
+    assertEquals(Duration.ofMillis(400), resolver.config().sampleSpread());
+  }
+
+  @Test
+  void aSampleStillWaitingForItsTimeIsCancelledWithTheLookup() throws Exception {
+    first.on("www.example.com", Type.A, records(a("www.example.com", 30, "192.0.2.1")));
+    resolver =
+        new DnsResolver(
+            DnsResolver.Config.of(List.of(first.address))
+                .withUnion(true, 2)
+                .withSampleInterval(Duration.ofSeconds(60))
+                .withResolverFactory(address -> first));
+
+    Map<LookupKey, LookupResult> results =
+        resolver.resolveAll(Map.of(WWW_A, LONG), Instant.now().plusMillis(300));
+
+    assertEquals(Map.of(), results, "the union waits for its second sample");
+    assertEquals(1, first.queryCount(), "the second sample is never sent");
+  }
+
+  @Test
+  void sampleIntervalMustBeBetweenZeroAndTwoMinutes() {
+    DnsResolver.Config config = DnsResolver.Config.of(List.of(first.address));
+    assertThrows(
+        IllegalArgumentException.class, () -> config.withSampleInterval(Duration.ofSeconds(-1)));
+    assertThrows(
+        IllegalArgumentException.class, () -> config.withSampleInterval(Duration.ofSeconds(121)));
+    assertEquals(Duration.ZERO, config.withSampleInterval(Duration.ofSeconds(31)).sampleSpread());
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {1, 3, 10})
   void everyServerIsAskedSamplesTimes(int samples) throws Exception {

@@ -199,7 +199,11 @@ class OperationIT {
       assertTrue(log.contains("192.0.2.53:5353"), result.toString());
       assertTrue(log.contains("192.0.2.54:5353"), "no condition counts as ready: " + result);
       assertTrue(log.contains("[2001:db8::53]:5353"), result.toString());
-      assertFalse(log.contains("192.0.2.99"), "not-ready endpoint skipped: " + result);
+      assertTrue(
+          log.contains("not ready, left out: [192.0.2.99:5353]"),
+          "not-ready endpoint skipped, and said so: " + result);
+      String asked = log.lines().filter(l -> l.contains("DNS servers of")).findFirst().orElse("");
+      assertFalse(asked.contains("192.0.2.99"), "not-ready endpoint asked: " + result);
       assertFalse(log.contains(":9153"), "the metrics port is not DNS: " + result);
       assertTrue(log.contains("queries=0"), result.toString());
     } finally {
@@ -248,6 +252,53 @@ class OperationIT {
     } finally {
       process.destroyForcibly();
       Files.deleteIfExists(log);
+      bed.kubectl("delete", "namespace", empty, "--wait=false");
+    }
+  }
+
+  @Test
+  void whenNoReplicaIsReadyEveryOneIsAskedAndWhenNoneIsLeftTheRunFailsWritingNothing() {
+    String empty = bed.namespace() + "-down";
+    bed.kubectl("create", "namespace", empty);
+    String slice =
+        """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: failing-dns-1
+          labels: {kubernetes.io/service-name: failing-dns}
+        addressType: IPv4
+        ports: [{name: dns, protocol: UDP, port: 53}]
+        endpoints: %s
+        """;
+    String[] args = {
+      "run",
+      "--kubeconfig",
+      bed.kubeconfig().toString(),
+      "--dns-from-service",
+      bed.namespace() + "/failing-dns",
+      "--namespace",
+      empty
+    };
+    try {
+      bed.kubectlApply(
+          slice.formatted(
+              "[{addresses: [192.0.2.71], conditions: {ready: false}},"
+                  + " {addresses: [192.0.2.72], conditions: {ready: false}}]"));
+      JobProcess.Result allNotReady = job.exec(args);
+      assertEquals(0, allNotReady.exitCode(), allNotReady.toString());
+      assertTrue(
+          allNotReady.stderr().contains("no endpoint of " + bed.namespace() + "/failing-dns"),
+          allNotReady.toString());
+      assertTrue(
+          allNotReady.stderr().contains("[192.0.2.71:53, 192.0.2.72:53]"), allNotReady.toString());
+
+      // Every replica gone (a Deployment scaled to zero): an outage, not a configuration error.
+      bed.kubectlApply(slice.formatted("[]"));
+      JobProcess.Result gone = job.exec(args);
+      assertEquals(1, gone.exitCode(), gone.toString());
+      assertTrue(gone.stderr().contains("list no endpoint"), gone.toString());
+    } finally {
       bed.kubectl("delete", "namespace", empty, "--wait=false");
     }
   }
