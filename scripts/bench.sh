@@ -66,6 +66,20 @@
 # statistics and the API server's /metrics. A job that dies (OutOfMemoryError, a non-zero exit,
 # the timeout) is reported as such and the next scenario runs.
 #
+# scripts/bench.sh --rotation [options] is a benchmark of its own: names whose addresses rotate,
+# measured from the pod's side on the bed's node (scripts/lib/rotation_bench.py; it starts the bed
+# with --node when none runs, and leaves it running):
+#   --pool P             server pods that accept TCP, whose addresses the name rotates over (12)
+#   --subset S           addresses in each answer, chosen at random per BIND server (3)
+#   --period R           seconds between two changes of the answer (20)
+#   --ttl T              the records' TTL in seconds (30)
+#   --minutes D          how long the clients run after the resources are created (10)
+#   --configs LIST       reference, cluster-dns, readme, recommended (all, side by side)
+#   --cadences LIST      cronjob (the shipped CronJob, a run a minute), loop (the loop Deployment)
+#   --seed N             the rotation's random seed (1)
+#   --keep               keep the namespaces
+# Results: target/bench/rotation-<time>/results.md and results.json, with every client's log.
+#
 # The bed: when `scripts/testbed.sh status` says it runs ($FQDN_TESTBED_DIR, by default
 # target/testbed) it is reused and left running; otherwise it is started and stopped at the end.
 # Work files go to target/bench/<run id>/ (results.md, results.json, every log).
@@ -103,9 +117,21 @@ results_copy=
 forward=()
 
 usage() {
-  sed -n '5,71s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '5,85s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit "${1:-2}"
 }
+
+if [ "${1:-}" = --rotation ]; then
+  shift
+  for arg in "$@"; do [ "$arg" = -h ] || [ "$arg" = --help ] && usage 0; done
+  cd "$root"
+  # The Java client's class file, mounted into its pods from a ConfigMap.
+  ./mvnw -B -q test-compile -Dspotless.check.skip=true >&2
+  scripts/testbed.sh status >/dev/null 2>&1 || scripts/testbed.sh up --node
+  exec python3 "$root/scripts/lib/rotation_bench.py" --root "$root" \
+    --work "$root/target/bench/rotation-$(date -u +%Y%m%dT%H%M%SZ)" \
+    --class-file "$root/target/test-classes/io/fqdnjob/bench/JvmDnsClient.class" "$@"
+fi
 
 while [ $# -gt 0 ]; do
   [ "$1" = --small ] || [ "$1" = --resources ] || forward+=("$1")
