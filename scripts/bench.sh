@@ -74,7 +74,7 @@
 #   --period R           seconds between two changes of the answer (20)
 #   --ttl T              the records' TTL in seconds (30)
 #   --minutes D          how long the clients run after the resources are created (10)
-#   --configs LIST       reference, cluster-dns, readme, recommended (all, side by side)
+#   --configs LIST       reference, cluster-dns, readme, spread, follow (all, side by side)
 #   --cadences LIST      cronjob (the shipped CronJob, a run a minute), loop (the loop Deployment)
 #   --seed N             the rotation's random seed (1)
 #   --keep               keep the namespaces

@@ -264,10 +264,16 @@ RUN ["/bin/busybox", "--install", "-s", "/bin"]
 USER 65532:65532
 ENTRYPOINT ["/bin/sh"]
 EOF
+  build_context_image "$context" "$TOOLS_IMAGE" tools
+}
+
+# build_context_image CONTEXT TAG NAME: builds the image of CONTEXT's Dockerfile offline, saves it
+# to $IMAGES_DIR/NAME.tar for the node's containerd, and removes CONTEXT.
+build_context_image() {
   DOCKER_HOST=$FQDN_DOCKER_HOST DOCKER_BUILDKIT=0 /usr/bin/docker build -q --network=none \
-    -t "$TOOLS_IMAGE" "$context"
-  DOCKER_HOST=$FQDN_DOCKER_HOST /usr/bin/docker save -o "$IMAGES_DIR/tools.tar" "$TOOLS_IMAGE"
-  rm -rf "$context"
+    -t "$2" "$1"
+  DOCKER_HOST=$FQDN_DOCKER_HOST /usr/bin/docker save -o "$IMAGES_DIR/$3.tar" "$2"
+  rm -rf "$1"
 }
 
 # CoreDNS, a static binary, alone in an image; it runs as user 65532 like the other pods.
@@ -282,10 +288,7 @@ COPY coredns /coredns
 USER 65532:65532
 ENTRYPOINT ["/coredns"]
 EOF
-  DOCKER_HOST=$FQDN_DOCKER_HOST DOCKER_BUILDKIT=0 /usr/bin/docker build -q --network=none \
-    -t "$COREDNS_IMAGE" "$context"
-  DOCKER_HOST=$FQDN_DOCKER_HOST /usr/bin/docker save -o "$IMAGES_DIR/coredns.tar" "$COREDNS_IMAGE"
-  rm -rf "$context"
+  build_context_image "$context" "$COREDNS_IMAGE" coredns
 }
 
 # The version of the CoreDNS binary: its folder in the cache is named after it (go-binary.sh).

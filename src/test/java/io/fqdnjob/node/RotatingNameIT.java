@@ -8,7 +8,6 @@ import io.fqdnjob.Fixtures;
 import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
-import io.fqdnjob.testbed.TestBedException;
 import io.fqdnjob.testbed.TestBedExtension;
 import io.fqdnjob.testbed.TestNode;
 import java.io.IOException;
@@ -214,7 +213,7 @@ class RotatingNameIT {
       if (recent.stream().anyMatch(wanted)) {
         return;
       }
-      pause();
+      TestNode.pause();
     }
     throw new AssertionError(
         "client of "
@@ -240,7 +239,7 @@ class RotatingNameIT {
           throw new AssertionError(
               "CoreDNS replica " + replica + " still answers " + name + " with " + seen);
         }
-        pause();
+        TestNode.pause();
       }
     }
   }
@@ -268,14 +267,5 @@ class RotatingNameIT {
       addresses.add(cidr.substring(0, cidr.indexOf('/')));
     }
     return addresses;
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(250);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TestBedException("interrupted", e);
-    }
   }
 }

@@ -865,7 +865,8 @@ public final class TestNode {
     return value == null || value.isJsonNull() ? null : value.getAsString();
   }
 
-  private static void pause() {
+  /** Waits the node's polling interval (250 ms) between two looks at something that takes time. */
+  public static void pause() {
     try {
       Thread.sleep(POLL.toMillis());
     } catch (InterruptedException e) {
