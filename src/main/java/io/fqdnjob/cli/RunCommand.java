@@ -275,7 +275,9 @@ final class RunCommand implements Callable<Integer> {
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     DnsOptions.parseServers(dns.servers);
     dns.checkSampleInterval();
-    if (deadline != null && dns.sampleSpread().plusSeconds(5).compareTo(deadline) > 0) {
+    if (deadline != null
+        && !dns.sampleSpread().isZero()
+        && dns.sampleSpread().plusSeconds(5).compareTo(deadline) > 0) {
       // The samples would be cut off by the deadline every run, and the names never looked up.
       throw new ConfigurationException(
           "--dns-samples times --dns-sample-interval spreads each lookup over "

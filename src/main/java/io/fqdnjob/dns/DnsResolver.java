@@ -204,6 +204,8 @@ public final class DnsResolver implements AutoCloseable {
   private final Function<InetSocketAddress, Resolver> resolverFactory;
   private final ScheduledThreadPoolExecutor executor;
   private final LongAdder queriesSent = new LongAdder();
+  // Per server, in the order of the configuration: queries that got no answer at all.
+  private final LongAdder[] unanswered;
   private final IoClientFactory network;
   private final Semaphore permits;
   private final Queue<Lookup> waiting = new ConcurrentLinkedQueue<>();
@@ -228,6 +230,10 @@ public final class DnsResolver implements AutoCloseable {
     this.network = new TcpCountingIoClientFactory(queriesSent, network);
     this.serverNames = config.servers().stream().map(Addresses::hostAndPort).toList();
     this.allServers = IntStream.range(0, config.servers().size()).boxed().toList();
+    this.unanswered =
+        IntStream.range(0, config.servers().size())
+            .mapToObj(i -> new LongAdder())
+            .toArray(LongAdder[]::new);
     this.resolverFactory =
         config.resolverFactory() != null ? config.resolverFactory() : this::simpleResolver;
     this.permits = new Semaphore(config.maxInFlight());
@@ -375,6 +381,19 @@ public final class DnsResolver implements AutoCloseable {
   }
 
   /**
+   * Returns, for each server in the order of the configuration ({@code host:port}), how many
+   * queries sent so far got no answer at all: a timeout, nothing listening, a network error. A
+   * server that is down shows here while lookups go on with the other servers.
+   */
+  public Map<String, Long> unansweredQueries() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    for (int i = 0; i < unanswered.length; i++) {
+      counts.put(serverNames.get(i), unanswered[i].sum());
+    }
+    return counts;
+  }
+
+  /**
    * Stops all lookups, queued or running, and makes later ones stop at once: their futures are
    * cancelled and {@link #resolveAll} returns what had finished. Safe to call from any thread, for
    * example a shutdown hook, and more than once.
@@ -507,5 +526,9 @@ public final class DnsResolver implements AutoCloseable {
 
   void countQuery() {
     queriesSent.increment();
+  }
+
+  void countUnanswered(int index) {
+    unanswered[index].increment();
   }
 }

@@ -224,6 +224,7 @@ final class Lookup {
         problem = "failed to query " + server + " for " + asked(name) + ": " + cause;
       }
       log.debug("DNS {} {} to {}: {} after {} ms", name, type, server, reason, tookMillis);
+      resolver.countUnanswered(index);
       addProblem(reason, problem);
       nextServerOrFail(name, attemptNo, server, now);
       return;

@@ -189,6 +189,7 @@ public final class RunJob {
     tally = run;
     listedLogged = null;
     long queriesBefore = resolver.queriesSent();
+    Map<String, Long> unansweredBefore = resolver.unansweredQueries();
     ListStage list = new ListStage(policies, networkPolicies, options.scope(), options.shard());
     progress.phase("listing networkpolicies");
     Map<ResourceId, LiveNetworkPolicy> live = list.networkPolicies();
@@ -284,6 +285,7 @@ public final class RunJob {
         run.invalid.get(),
         run.deleting.get());
 
+    logUnansweredServers(unansweredBefore);
     return new RunSummary(
         run.listed.get(),
         run.due.get(),
@@ -306,6 +308,28 @@ public final class RunJob {
         resolve.byReason(),
         run.cutShort.get(),
         listOutcome);
+  }
+
+  /**
+   * Names each DNS server that left queries of this run unanswered: a replica that is down while
+   * its endpoint still counts as ready, or a server that is unreachable. The lookups went on with
+   * the other servers (the next one in turn, or the others of a union); without any answer a name's
+   * lookup failed as a transient failure and kept its addresses.
+   */
+  private void logUnansweredServers(Map<String, Long> before) {
+    resolver
+        .unansweredQueries()
+        .forEach((server, total) -> {
+          long count = total - before.getOrDefault(server, 0L);
+          if (count > 0) {
+            LOG.warn(
+                "DNS server {} left {} {} of this run unanswered; the lookups used the other"
+                    + " servers' answers where there were any",
+                server,
+                count,
+                count == 1 ? "query" : "queries");
+          }
+        });
   }
 
   private static Instant earlier(Instant a, Instant b) {

@@ -237,6 +237,17 @@ class DnsResolverUnionTest {
   }
 
   @Test
+  void theServerThatLeftAQueryUnansweredIsCounted() throws Exception {
+    first.otherwise(silent());
+    second.on("www.example.com", Type.A, records(a("www.example.com", 300, "192.0.2.10")));
+    resolver(true, 1, first, second);
+
+    success(resolve(WWW_A, SHORT));
+
+    assertEquals(Map.of("192.0.2.53:53", 1L, "192.0.2.54:5353", 0L), resolver.unansweredQueries());
+  }
+
+  @Test
   void timeoutAtOneServerIsASuccessAsTheJobSeesIt() throws Exception {
     first.otherwise(silent());
     second.on("www.example.com", Type.A, records(a("www.example.com", 300, "192.0.2.10")));

@@ -141,8 +141,14 @@ class RotatingNameIT {
       assertEquals(0, reference.exitCode(), reference.toString());
 
       Set<String> expected = new TreeSet<>(pool.subList(0, Math.min(step, POOL - 1) + 1));
-      assertEquals(expected, peers(bed, ns, RECOMMENDED), "recommended after step " + step);
-      assertEquals(Set.of(address), peers(bed, ns, REFERENCE), "reference after step " + step);
+      assertEquals(
+          expected,
+          BedObjects.peerAddresses(bed, ns, RECOMMENDED),
+          "recommended after step " + step);
+      assertEquals(
+          Set.of(address),
+          BedObjects.peerAddresses(bed, ns, REFERENCE),
+          "reference after step " + step);
       // The C library puts 127.0.0.1 first in an answer that holds it, so with the special
       // addresses the clients never try the pool's; the policy above is what that step checks.
       for (String app : answer.size() == 1 ? List.of(RECOMMENDED, REFERENCE) : List.<String>of()) {
@@ -172,7 +178,7 @@ class RotatingNameIT {
     assertEquals(List.of(), recommendedRefused, "the recommended configuration after convergence");
     assertFalse(referenceRefused.isEmpty(), "the latest answer alone was never refused");
     assertTrue(
-        peers(bed, ns, RECOMMENDED).stream().noneMatch(SPECIAL::contains),
+        BedObjects.peerAddresses(bed, ns, RECOMMENDED).stream().noneMatch(SPECIAL::contains),
         "special addresses applied");
   }
 
@@ -257,14 +263,6 @@ class RotatingNameIT {
           addresses.add(a.getAddress().getHostAddress());
         }
       }
-    }
-    return addresses;
-  }
-
-  private static Set<String> peers(TestBed bed, String ns, String policy) {
-    Set<String> addresses = new TreeSet<>();
-    for (String cidr : BedObjects.peers(BedObjects.get(bed, ns, "networkpolicy", policy))) {
-      addresses.add(cidr.substring(0, cidr.indexOf('/')));
     }
     return addresses;
   }

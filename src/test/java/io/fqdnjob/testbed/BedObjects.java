@@ -48,6 +48,19 @@ public final class BedObjects {
     return result;
   }
 
+  /**
+   * Returns the addresses (the CIDRs without their prefix length) that the NetworkPolicy {@code
+   * namespace/name} allows, sorted.
+   */
+  public static java.util.SortedSet<String> peerAddresses(
+      TestBed bed, String namespace, String name) {
+    java.util.SortedSet<String> addresses = new java.util.TreeSet<>();
+    for (String cidr : peers(get(bed, namespace, "networkpolicy", name))) {
+      addresses.add(cidr.substring(0, cidr.indexOf('/')));
+    }
+    return addresses;
+  }
+
   /** Returns the CIDRs of every egress rule of a NetworkPolicy, rule after rule. */
   public static List<String> peers(JsonObject networkPolicy) {
     List<String> result = new ArrayList<>();
