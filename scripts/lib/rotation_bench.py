@@ -443,6 +443,25 @@ def create_resource(bed, namespace, config, fqdn):
 # Observation while the clients run
 
 
+def loop_cpu_seconds(bed, namespace):
+    """CPU time used so far by the loop's pod in `namespace`, from its cgroup (cgroup v1, the
+    node's cgroupfs driver under cgroupRoot /fqdn-testbed), or None when it cannot be read."""
+    pods = bed.get(
+        f"/api/v1/namespaces/{namespace}/pods?labelSelector=app.kubernetes.io/component%3Dloop"
+    )["items"]
+    if len(pods) != 1:
+        return None
+    uid = pods[0]["metadata"]["uid"]
+    for qos in ("", "burstable/", "besteffort/"):
+        path = f"/sys/fs/cgroup/cpuacct/fqdn-testbed/kubepods/{qos}pod{uid}/cpuacct.usage"
+        try:
+            with open(path) as f:
+                return int(f.read()) / 1e9
+        except OSError:
+            continue
+    return None
+
+
 class Observer(threading.Thread):
     """Every 2 s the peers of each generated policy; every 10 s the logs of finished job pods."""
 
@@ -547,6 +566,7 @@ def analyse(setup, attempts_by_client, runs, series, pool, end):
     first_run = runs[0][0] if runs else None
     second_run = runs[1][0] if len(runs) > 1 else None
     result = {
+        "loop_cpu_s_per_minute": setup.get("cpu_per_minute"),
         "namespace": setup["namespace"],
         "config": setup["config"],
         "cadence": setup["cadence"],
@@ -661,6 +681,12 @@ def report(results, params, work):
         if name in params["configs"]:
             lines.append(f"- {name}: {c['text']}; job arguments {c['args'] or 'none'},"
                          f" resource {json.dumps(c['spec']) if c['spec'] else 'defaults'}")
+    for r in results:
+        if r.get("loop_cpu_s_per_minute") is not None:
+            lines.append(
+                f"- {r['config']} in the loop: {r['loop_cpu_s_per_minute']} s of CPU a minute"
+                f" (the loop pod's cgroup), {r['runs']} runs that looked the name up"
+            )
     text = "\n".join(lines) + "\n"
     with open(os.path.join(work, "results.md"), "w") as f:
         f.write(text)
@@ -732,12 +758,21 @@ def main():
         observer.start()
         for s in setups:
             s["created"] = create_resource(bed, s["namespace"], s["config"], fqdn)
+        for s in setups:
+            if s["cadence"] == "loop":
+                s["cpu_start"] = (time.time(), loop_cpu_seconds(bed, s["namespace"]))
         log(f"{len(setups)} setups running for {a.minutes} min on {fqdn}")
         end = time.time() + a.minutes * 60
         while time.time() < end:
             time.sleep(min(30, max(0, end - time.time())))
             log(f"{round((end - time.time()) / 60, 1)} min to go")
         end = time.time()
+        for s in setups:
+            if s.get("cpu_start") and s["cpu_start"][1] is not None:
+                used = loop_cpu_seconds(bed, s["namespace"])
+                if used is not None:
+                    minutes = (time.time() - s["cpu_start"][0]) / 60
+                    s["cpu_per_minute"] = round((used - s["cpu_start"][1]) / minutes, 3)
         observer.stopped.set()
         observer.join()
         observer.read_job_logs(finished_only=False)
