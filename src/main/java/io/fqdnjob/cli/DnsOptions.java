@@ -109,7 +109,7 @@ final class DnsOptions {
 
   /** How long after its first query a lookup sends its last sample. */
   Duration sampleSpread() {
-    return union ? sampleInterval.multipliedBy(samples - 1L) : Duration.ZERO;
+    return DnsResolver.Config.sampleSpread(union, samples, sampleInterval);
   }
 
   static List<InetSocketAddress> parseServers(List<String> values) throws ConfigurationException {

@@ -125,7 +125,15 @@ public final class DnsResolver implements AutoCloseable {
 
     /** How long after its first query the last sample of a union lookup is sent. */
     public Duration sampleSpread() {
-      return union ? sampleInterval.multipliedBy(samples - 1L) : Duration.ZERO;
+      return sampleSpread(union, samples, sampleInterval);
+    }
+
+    /**
+     * Returns how long after its first query a lookup sends its last sample with these settings:
+     * {@code (samples - 1) × interval} for a union, else nothing.
+     */
+    public static Duration sampleSpread(boolean union, int samples, Duration interval) {
+      return union ? interval.multipliedBy(samples - 1L) : Duration.ZERO;
     }
 
     /** The most queries of one name a server gets per lookup with {@link #withSamples}. */
