@@ -816,16 +816,19 @@ cmd_up() {
 
   local saved_bin_dir=$BIN_DIR saved_pushgateway_bin=$PUSHGATEWAY_BIN saved_router_bin=$KUBE_ROUTER_BIN
   local saved_toxiproxy_bin=$TOXIPROXY_BIN saved_coredns_bin=$COREDNS_BIN
-  # load_state below reads what the running bed was started with, its binaries included; either
+  local reuse=0
+  if [ "$any_alive" = 1 ] && load_state && [ -n "${TOXIPROXY_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
+    reuse=1
+  fi
+  # load_state above read what the running bed was started with, its binaries included; either
   # way the bed goes on with the binaries provided just now (a plain bed restarted with a node
   # recorded no kube-router).
-  if [ "$any_alive" = 1 ] && load_state && [ -n "${TOXIPROXY_PORT:-}" ] && [ "${NODE:-0}" = "$want_node" ]; then
+  restore_binaries
+  if [ "$reuse" = 1 ]; then
     FRESH=0
     NODE=${NODE:-0}
-    restore_binaries
     log "reusing the running bed in $DIR"
   else
-    restore_binaries
     FRESH=1
     stop_orphans
     [ "$any_alive" = 0 ] || { log "the running bed was started differently; restarting it"; cmd_down_locked; }

@@ -93,13 +93,10 @@ final class DnsOptions {
    * valid after it.
    */
   void checkSampleInterval() throws ConfigurationException {
-    if (sampleInterval.isNegative()
-        || sampleInterval.compareTo(DnsResolver.Config.MAX_SAMPLE_INTERVAL) > 0) {
-      throw new ConfigurationException(
-          "--dns-sample-interval must be between 0s and "
-              + DnsResolver.Config.MAX_SAMPLE_INTERVAL.toSeconds()
-              + "s: "
-              + Durations.format(sampleInterval));
+    try {
+      DnsResolver.Config.checkSampleInterval(sampleInterval);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException("--dns-sample-interval " + e.getMessage(), e);
     }
     if (!sampleInterval.isZero() && samples < 2) {
       throw new ConfigurationException(

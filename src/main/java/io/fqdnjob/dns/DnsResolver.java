@@ -110,13 +110,23 @@ public final class DnsResolver implements AutoCloseable {
         throw new IllegalArgumentException(
             "samples must be between 1 and " + MAX_SAMPLES + ": " + samples);
       }
-      Objects.requireNonNull(sampleInterval, "sampleInterval");
-      if (sampleInterval.isNegative() || sampleInterval.compareTo(MAX_SAMPLE_INTERVAL) > 0) {
+      checkSampleInterval(sampleInterval);
+    }
+
+    /**
+     * Checks a {@link #sampleInterval()}: from 0 to {@link #MAX_SAMPLE_INTERVAL}.
+     *
+     * @throws IllegalArgumentException naming the bounds when it is outside them
+     */
+    public static void checkSampleInterval(Duration interval) {
+      Objects.requireNonNull(interval, "sampleInterval");
+      if (interval.isNegative() || interval.compareTo(MAX_SAMPLE_INTERVAL) > 0) {
         throw new IllegalArgumentException(
-            "the sample interval must be between 0 and "
+            "must be between 0s and "
                 + MAX_SAMPLE_INTERVAL.toSeconds()
-                + " s: "
-                + sampleInterval);
+                + "s: "
+                + interval.toMillis() / 1000.0
+                + "s");
       }
     }
 
