@@ -46,8 +46,12 @@ class StatusRefreshIT {
     assertEquals(1, run.policies("rest").statusWrites());
     String policyVersion = resourceVersion("networkpolicy", "rest");
     String statusVersion = resourceVersion("fqdn", "rest");
-    Instant turn = StatusRefresh.turnAfter(uid("rest"), StatusRefresh.DEFAULT_INTERVAL, t0);
-    assertTrue(!turn.isAfter(t0.plus(StatusRefresh.DEFAULT_INTERVAL)), turn.toString());
+    // The first turn at which the resource is due again (ttlSeconds 60): a turn that the uid's
+    // hash puts within the first minute finds it not due, and the refresh waits for the next.
+    Instant due = t0.plusSeconds(60);
+    Instant turn =
+        StatusRefresh.turnAfter(uid("rest"), StatusRefresh.DEFAULT_INTERVAL, due.minusSeconds(1));
+    assertTrue(!turn.isAfter(due.plus(StatusRefresh.DEFAULT_INTERVAL)), turn.toString());
 
     // DNS unchanged: resolved, nothing written, up to the second before the turn. The recorded
     // lookup time only makes the resource due sooner: one TTL after it, it is due.
