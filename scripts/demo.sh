@@ -102,7 +102,7 @@ kind: Kustomization
 resources:
   - $overlay
 images:
-  - name: ghcr.io/fqdn-job/fqdn-job
+  - name: fqdn-job.invalid/fqdn-job
     newName: ${FQDN_TESTBED_IMAGE%:*}
     newTag: ${FQDN_TESTBED_IMAGE##*:}
 patches:

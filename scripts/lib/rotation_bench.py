@@ -263,7 +263,7 @@ def kustomization(bed, work, namespace, config, cadence):
         )
     else:
         shutil.copy(
-            os.path.join(bed.root, "kustomize/overlays/loop/deployment.yaml"),
+            os.path.join(bed.root, "kustomize/components/loop/deployment.yaml"),
             os.path.join(work, "deployment.yaml"),
         )
         resources.append("deployment.yaml")
@@ -298,7 +298,7 @@ def kustomization(bed, work, namespace, config, cadence):
         "kind": "Kustomization",
         "namespace": namespace,
         "resources": resources,
-        "images": [{"name": "ghcr.io/fqdn-job/fqdn-job", "newName": name, "newTag": tag}],
+        "images": [{"name": "fqdn-job.invalid/fqdn-job", "newName": name, "newTag": tag}],
         "patches": patches,
     }
 

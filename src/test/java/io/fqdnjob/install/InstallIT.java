@@ -26,12 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
+import io.fqdnjob.testbed.TestBedException;
 import io.fqdnjob.testbed.TestBedExtension;
 import io.fqdnjob.testbed.TokenKubeconfig;
 import io.kubernetes.client.custom.V1Patch;
@@ -42,14 +44,19 @@ import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.apis.NetworkingV1Api;
 import io.kubernetes.client.openapi.models.V1NetworkPolicy;
 import io.kubernetes.client.util.PatchUtils;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,12 +73,20 @@ import org.junit.jupiter.api.io.TempDir;
  * the bed's node cannot pull; {@code NodeInstallIT} runs the real image) and the {@code
  * fqdn-job-system} namespace is deleted after the class. The CRD, ClusterRole and
  * ClusterRoleBinding stay: other classes share the CRD, and the RBAC objects grant nothing to
- * anyone else.
+ * anyone else. The aggregated ClusterRoles stay too: they add read (view) and write (edit, admin)
+ * rights on fqdn resources to the built-in roles, which only the bindings of those roles use.
+ *
+ * <p>Every combination under {@code kustomize/overlays} is rendered and checked against what its
+ * components promise, and components in an order that would lose a change must fail the build.
  */
 @ExtendWith(TestBedExtension.class)
 class InstallIT {
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Gson GSON = new Gson();
   private static final String TEST_LABEL = "fqdn-job.test/install";
+  private static final String PLACEHOLDER = "fqdn-job.invalid/fqdn-job:set-the-image";
+  private static final String VIEW_ROLE = "fqdn-job-view";
+  private static final String EDIT_ROLE = "fqdn-job-edit";
 
   @TempDir static Path tmp;
 
@@ -125,6 +140,8 @@ class InstallIT {
             "Namespace/" + SYSTEM_NAMESPACE,
             "ServiceAccount/" + NAME,
             "ClusterRole/" + NAME,
+            "ClusterRole/" + VIEW_ROLE,
+            "ClusterRole/" + EDIT_ROLE,
             "ClusterRoleBinding/" + NAME,
             "CronJob/" + NAME,
             "NetworkPolicy/" + NAME),
@@ -184,12 +201,12 @@ class InstallIT {
         () -> assertTrue(jobSpec.has("ttlSecondsAfterFinished")),
         () -> assertTrue(jobSpec.has("backoffLimit")),
         () -> assertEquals("FailJob", rule.get("action").getAsString()),
-        () -> assertEquals("[2,3]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
+        () -> assertEquals("[2,11]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
         () -> assertEquals("Never", podSpec.get("restartPolicy").getAsString()),
         () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
         () -> assertTrue(podSpec.get("automountServiceAccountToken").getAsBoolean()),
         () -> assertEquals(List.of("run", "--deadline", "40s"), args(podSpec)),
-        () -> assertEquals("ghcr.io/fqdn-job/fqdn-job:0.1.0", container.get("image").getAsString()),
+        () -> assertEquals(PLACEHOLDER, container.get("image").getAsString()),
         () ->
             assertTrue(
                 container.toString().contains("FQDN_JOB_JAVA_OPTS")
@@ -341,8 +358,9 @@ class InstallIT {
       assertEquals(2, refused.exitCode(), "the base alone may not read kube-system: " + refused);
       assertTrue(refused.stderr().contains("HTTP 403"), refused.toString());
 
+      Path component = repoPath(bed, "kustomize/components/cluster-dns");
       for (String file : List.of("role.yaml", "rolebinding.yaml")) {
-        bed.kubectl("apply", "--server-side", "-f", overlay.resolve(file).toString());
+        bed.kubectl("apply", "--server-side", "-f", component.resolve(file).toString());
       }
       JobProcess.Result ok = null;
       for (int attempt = 0; attempt < 20; attempt++) {
@@ -394,11 +412,16 @@ class InstallIT {
                 labels(spec.getAsJsonObject("template").getAsJsonObject("metadata"))
                     .entrySet()
                     .containsAll(COMMON_LABELS.entrySet())),
-        // The same container settings as the CronJob's, apart from the arguments.
+        // The same container settings as the CronJob's, apart from the arguments and the
+        // requests (a long-running JVM holds more memory than one run).
         () ->
             assertEquals(
                 withoutArgs(container(cronJobPodSpec(only(render(bed, base()), "CronJob", NAME)))),
                 withoutArgs(container(podSpec))),
+        () ->
+            assertEquals(
+                "{\"cpu\":\"100m\",\"memory\":\"256Mi\"}",
+                container(podSpec).getAsJsonObject("resources").get("requests").toString()),
         () ->
             assertEquals(
                 cronJobPodSpec(only(render(bed, base()), "CronJob", NAME)).get("securityContext"),
@@ -423,6 +446,459 @@ class InstallIT {
                 List.of("run", "--deadline", "40s", "--shard-count", "3"),
                 args(jobSpec.getAsJsonObject("template").getAsJsonObject("spec"))),
         () -> assertTrue(jobSpec.has("podFailurePolicy")));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Every combination under kustomize/overlays: what its components promise, as rendered
+
+  /** The components each ready-made combination is made of; a new overlay must be added here. */
+  private static final Map<String, Set<String>> COMBINATIONS =
+      Map.ofEntries(
+          Map.entry("custom-dns", Set.of("custom-dns")),
+          Map.entry("cluster-dns", Set.of("cluster-dns")),
+          Map.entry("loop", Set.of("loop")),
+          Map.entry("sharded", Set.of("sharded")),
+          Map.entry("namespaced", Set.of("namespaced")),
+          Map.entry("loop-custom-dns", Set.of("loop", "custom-dns")),
+          Map.entry("loop-cluster-dns", Set.of("loop", "cluster-dns")),
+          Map.entry("namespaced-loop", Set.of("namespaced", "loop")),
+          Map.entry("namespaced-cluster-dns", Set.of("namespaced", "cluster-dns")),
+          Map.entry("sharded-custom-dns", Set.of("sharded", "custom-dns")));
+
+  private static final Set<String> KNOWN_COMPONENTS =
+      Set.of("loop", "custom-dns", "cluster-dns", "sharded", "namespaced");
+
+  private static final Set<String> CLUSTER_SCOPED =
+      Set.of("CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding");
+
+  @Test
+  void everyCombinationRendersWhatItsComponentsPromise() throws Exception {
+    Set<String> directories = new TreeSet<>();
+    try (var list = Files.list(repoPath(bed, "kustomize/overlays"))) {
+      list.filter(d -> Files.exists(d.resolve("kustomization.yaml")))
+          .forEach(d -> directories.add(d.getFileName().toString()));
+    }
+    assertEquals(new TreeSet<>(COMBINATIONS.keySet()), directories, "every overlay is checked");
+    List<String> wrong = new ArrayList<>();
+    checkCombination("base", Set.of(), render(bed, base()), wrong);
+    for (String name : directories) {
+      checkCombination(
+          name,
+          COMBINATIONS.get(name),
+          render(bed, repoPath(bed, "kustomize/overlays/" + name)),
+          wrong);
+    }
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+  }
+
+  /** Adds to {@code wrong} each way the rendered objects differ from what the components say. */
+  private static void checkCombination(
+      String name, Set<String> components, List<JsonObject> objects, List<String> wrong) {
+    List<String> kinds = kinds(objects);
+    boolean loop = components.contains("loop");
+    boolean namespaced = components.contains("namespaced");
+    JsonObject workload = only(objects, loop ? "Deployment" : "CronJob", NAME);
+    JsonObject podSpec =
+        loop
+            ? workload.getAsJsonObject("spec").getAsJsonObject("template").getAsJsonObject("spec")
+            : cronJobPodSpec(workload);
+    List<String> args = args(podSpec);
+    JsonObject policy = only(objects, "NetworkPolicy", NAME);
+    String text = objects.toString();
+    Consumer<String> fail = what -> wrong.add(name + ": " + what);
+
+    // One workload: loop replaces the CronJob, it does not add to it.
+    if (kinds.contains("CronJob/" + NAME) == kinds.contains("Deployment/" + NAME)) {
+      fail.accept("not exactly one of CronJob and Deployment: " + kinds);
+    }
+    // The image: the placeholder, and no real registry anywhere.
+    if (!PLACEHOLDER.equals(container(podSpec).get("image").getAsString())) {
+      fail.accept("image " + container(podSpec).get("image"));
+    }
+    if (text.contains("ghcr.io") || text.contains("docker.io") || text.contains("quay.io")) {
+      fail.accept("names a real registry");
+    }
+    List<String> own =
+        loop
+            ? List.of("run", "--loop", "--max-interval", "30s")
+            : List.of("run", "--deadline", "40s");
+    // Each component's arguments, as one group.
+    List<List<String>> expectedArgs = new ArrayList<>();
+    if (components.contains("sharded")) {
+      expectedArgs.add(List.of("--shard-count", "3"));
+      JsonObject jobSpec =
+          workload.getAsJsonObject("spec").getAsJsonObject("jobTemplate").getAsJsonObject("spec");
+      if (!"Indexed".equals(String.valueOf(jobSpec.get("completionMode")).replace("\"", ""))
+          || jobSpec.get("completions").getAsInt() != 3
+          || jobSpec.get("parallelism").getAsInt() != 3) {
+        fail.accept("not an Indexed Job of 3: " + jobSpec);
+      }
+    }
+    if (namespaced) {
+      expectedArgs.add(List.of("--namespace", "$(POD_NAMESPACE)"));
+      if (!container(podSpec)
+          .get("env")
+          .toString()
+          .contains("\"fieldPath\":\"metadata.namespace\"")) {
+        fail.accept("no POD_NAMESPACE from the downward API");
+      }
+    }
+    if (components.contains("cluster-dns")) {
+      expectedArgs.add(List.of("--dns-from-service", "kube-system/kube-dns"));
+      JsonObject role = only(objects, "Role", "fqdn-job-dns-endpoints");
+      JsonObject binding = only(objects, "RoleBinding", "fqdn-job-dns-endpoints");
+      String serviceAccountNamespace =
+          only(objects, "ServiceAccount", NAME)
+              .getAsJsonObject("metadata")
+              .get("namespace")
+              .getAsString();
+      if (!"kube-system".equals(role.getAsJsonObject("metadata").get("namespace").getAsString())
+          || !"kube-system"
+              .equals(binding.getAsJsonObject("metadata").get("namespace").getAsString())) {
+        fail.accept("the EndpointSlices Role or its binding is not in kube-system");
+      }
+      String subject =
+          binding
+              .getAsJsonArray("subjects")
+              .get(0)
+              .getAsJsonObject()
+              .get("namespace")
+              .getAsString();
+      if (!serviceAccountNamespace.equals(subject)) {
+        fail.accept(
+            "the binding's subject is in "
+                + subject
+                + ", the ServiceAccount in "
+                + serviceAccountNamespace);
+      }
+    }
+    if (components.contains("custom-dns")) {
+      expectedArgs.add(List.of("--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"));
+      JsonArray egress = policy.getAsJsonObject("spec").getAsJsonArray("egress");
+      JsonObject last = egress.get(egress.size() - 1).getAsJsonObject();
+      if (!last.get("to")
+              .toString()
+              .equals(
+                  "[{\"ipBlock\":{\"cidr\":\"10.0.0.10/32\"}},{\"ipBlock\":{\"cidr\":\"10.0.0.11/32\"}}]")
+          || !last.get("ports")
+              .toString()
+              .equals("[{\"port\":53,\"protocol\":\"UDP\"},{\"port\":53,\"protocol\":\"TCP\"}]")) {
+        fail.accept(
+            "the NetworkPolicy does not open port 53 to the --dns-server addresses: " + last);
+      }
+    }
+    // The workload's own arguments first, then each component's group, whole; a component this
+    // test does not know (monitoring) may add more.
+    if (args.size() < own.size() || !args.subList(0, own.size()).equals(own)) {
+      fail.accept("arguments " + args + " do not start with " + own);
+    }
+    int expectedCount = own.size();
+    for (List<String> group : expectedArgs) {
+      expectedCount += group.size();
+      if (Collections.indexOfSubList(args, group) < 0) {
+        fail.accept("arguments " + args + " lack " + group);
+      }
+    }
+    if (components.stream().allMatch(KNOWN_COMPONENTS::contains) && args.size() != expectedCount) {
+      fail.accept("arguments " + args + ": more than " + own + " and " + expectedArgs);
+    }
+    if (!loop) {
+      String failJob =
+          workload
+              .getAsJsonObject("spec")
+              .getAsJsonObject("jobTemplate")
+              .getAsJsonObject("spec")
+              .getAsJsonObject("podFailurePolicy")
+              .getAsJsonArray("rules")
+              .get(0)
+              .getAsJsonObject()
+              .getAsJsonObject("onExitCodes")
+              .get("values")
+              .toString();
+      if (!"[2,11]".equals(failJob)) {
+        fail.accept("podFailurePolicy FailJob on " + failJob);
+      }
+    }
+    List<String> clusterScoped =
+        objects.stream()
+            .filter(o -> CLUSTER_SCOPED.contains(o.get("kind").getAsString()))
+            .map(o ->
+                o.get("kind").getAsString()
+                    + "/"
+                    + o.getAsJsonObject("metadata").get("name").getAsString())
+            .toList();
+    if (namespaced) {
+      if (!clusterScoped.isEmpty()) {
+        fail.accept("cluster-scoped objects in a namespaced install: " + clusterScoped);
+      }
+      for (JsonObject o : objects) {
+        String ns = o.getAsJsonObject("metadata").get("namespace").getAsString();
+        String id =
+            o.get("kind").getAsString()
+                + "/"
+                + o.getAsJsonObject("metadata").get("name").getAsString();
+        boolean dnsRight = id.endsWith("/fqdn-job-dns-endpoints");
+        if (!ns.equals(dnsRight ? "kube-system" : "fqdn-tenant")) {
+          fail.accept(id + " in namespace " + ns);
+        }
+      }
+    } else {
+      Set<String> expected =
+          Set.of(
+              "CustomResourceDefinition/" + TestBed.CRD_NAME,
+              "Namespace/" + SYSTEM_NAMESPACE,
+              "ClusterRole/" + NAME,
+              "ClusterRole/" + VIEW_ROLE,
+              "ClusterRole/" + EDIT_ROLE,
+              "ClusterRoleBinding/" + NAME);
+      if (!expected.equals(new HashSet<>(clusterScoped))) {
+        fail.accept("cluster-scoped objects " + clusterScoped);
+      }
+    }
+    for (JsonObject o : objects) {
+      if (!labels(o.getAsJsonObject("metadata")).entrySet().containsAll(COMMON_LABELS.entrySet())) {
+        fail.accept(o.get("kind").getAsString() + " without the common labels");
+      }
+    }
+  }
+
+  @Test
+  void everyClusterWideCombinationIsAcceptedByTheApiServer() {
+    for (String name : new TreeSet<>(COMBINATIONS.keySet())) {
+      if (!COMBINATIONS.get(name).contains("namespaced")) {
+        InstallSupport.apply(bed, repoPath(bed, "kustomize/overlays/" + name), true);
+      }
+    }
+  }
+
+  /**
+   * Components in an order whose result would be wrong fail the build, naming the check: a
+   * component before loop would patch the CronJob that loop removes, and sharded has nothing to
+   * shard in a Deployment.
+   */
+  @Test
+  void componentsInAnOrderThatWouldLoseAChangeFailTheBuild() throws Exception {
+    for (List<String> order :
+        List.of(
+            List.of("custom-dns", "loop"),
+            List.of("namespaced", "loop"),
+            List.of("sharded", "loop"),
+            List.of("loop", "sharded"))) {
+      Path dir = withComponents(order);
+      TestBedException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              TestBedException.class,
+              () -> bed.kubectl("kustomize", dir.toString()),
+              order.toString());
+      assertTrue(e.getMessage().contains("test failed"), order + ": " + e.getMessage());
+    }
+    // The right order builds.
+    Path good = withComponents(List.of("loop", "namespaced", "custom-dns"));
+    List<JsonObject> objects = render(bed, good);
+    assertEquals(
+        List.of(
+            "run",
+            "--loop",
+            "--max-interval",
+            "30s",
+            "--namespace",
+            "$(POD_NAMESPACE)",
+            "--dns-server",
+            "10.0.0.10",
+            "--dns-server",
+            "10.0.0.11"),
+        args(
+            only(objects, "Deployment", NAME)
+                .getAsJsonObject("spec")
+                .getAsJsonObject("template")
+                .getAsJsonObject("spec")));
+  }
+
+  /** Setting the image, as the README says, replaces the placeholder in every workload. */
+  @Test
+  void settingTheImageReplacesThePlaceholder() throws Exception {
+    String digest = "sha256:" + "0123456789abcdef".repeat(4);
+    for (String overlay :
+        List.of("loop-custom-dns", "sharded-custom-dns", "namespaced-cluster-dns")) {
+      Path dir =
+          onOverlay(
+              overlay,
+              "images:\n  - name: fqdn-job.invalid/fqdn-job\n"
+                  + "    newName: registry.example/platform/fqdn-job\n    digest: "
+                  + digest
+                  + "\n");
+      String yaml = bed.kubectl("kustomize", dir.toString());
+      assertFalse(yaml.contains("fqdn-job.invalid"), overlay + ":\n" + yaml);
+      assertTrue(
+          yaml.contains("image: registry.example/platform/fqdn-job@" + digest),
+          overlay + ":\n" + yaml);
+    }
+  }
+
+  /** A kustomization of the test's own: the base and these components, in this order. */
+  private static Path withComponents(List<String> components) throws IOException {
+    Path dir = ownDirectory("components");
+    List<String> paths =
+        components.stream()
+            .map(c -> dir.relativize(repoPath(bed, "kustomize/components/" + c)).toString())
+            .toList();
+    return write(
+        dir,
+        "resources: [%s]\ncomponents: [%s]\n"
+            .formatted(dir.relativize(base()), String.join(", ", paths)));
+  }
+
+  /** A kustomization of the test's own: the overlay, and {@code more} after it. */
+  private static Path onOverlay(String overlay, String more) throws IOException {
+    Path dir = ownDirectory(overlay);
+    return write(
+        dir,
+        "resources: [%s]\n%s"
+            .formatted(dir.relativize(repoPath(bed, "kustomize/overlays/" + overlay)), more));
+  }
+
+  /** A new folder under the build folder: kustomize takes only relative paths to a base. */
+  private static Path ownDirectory(String what) throws IOException {
+    Path dir =
+        bed.repoRoot()
+            .resolve("target")
+            .resolve("install-it")
+            .resolve(what + "-" + Integer.toString(RANDOM.nextInt(36 * 36 * 36 * 36), 36));
+    return Files.createDirectories(dir);
+  }
+
+  private static Path write(Path dir, String body) throws IOException {
+    Files.writeString(
+        dir.resolve("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + body);
+    return dir;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The aggregated ClusterRoles: the built-in view, edit and admin roles cover fqdn resources
+
+  @Test
+  void builtInViewAndEditRolesCoverFqdnResourcesThroughAggregation() throws Exception {
+    String ns = bed.namespace();
+    String suffix = Integer.toString(RANDOM.nextInt(36 * 36 * 36 * 36), 36);
+    // The labels that aggregate the two roles, as shipped (the bed keeps roles of earlier runs).
+    List<JsonObject> base = render(bed, base());
+    Map<String, String> viewLabels =
+        labels(only(base, "ClusterRole", VIEW_ROLE).getAsJsonObject("metadata"));
+    Map<String, String> editLabels =
+        labels(only(base, "ClusterRole", EDIT_ROLE).getAsJsonObject("metadata"));
+    assertEquals(
+        "true",
+        viewLabels.get("rbac.authorization.k8s.io/aggregate-to-view"),
+        viewLabels.toString());
+    assertEquals(
+        "true",
+        editLabels.get("rbac.authorization.k8s.io/aggregate-to-edit"),
+        editLabels.toString());
+    assertEquals(
+        "true",
+        editLabels.get("rbac.authorization.k8s.io/aggregate-to-admin"),
+        editLabels.toString());
+    String viewer = "fqdn-viewer-" + suffix;
+    String editor = "fqdn-editor-" + suffix;
+    String nobody = "fqdn-nobody-" + suffix;
+    bed.kubectl(
+        "create", "rolebinding", viewer, "--clusterrole=view", "--user=" + viewer, "-n", ns);
+    bed.kubectl(
+        "create", "rolebinding", editor, "--clusterrole=edit", "--user=" + editor, "-n", ns);
+    // The RBAC controller copies the rules into view and edit moments after the roles exist.
+    awaitUserAllowed(viewer, "list", ns);
+    awaitUserAllowed(editor, "create", ns);
+    List<String> wrong = new ArrayList<>();
+    for (String verb : List.of("get", "list", "watch")) {
+      expect(wrong, viewer, verb, PLURAL, ns, true);
+      expect(wrong, editor, verb, PLURAL, ns, true);
+      expect(wrong, nobody, verb, PLURAL, ns, false);
+    }
+    for (String verb : List.of("create", "update", "patch", "delete")) {
+      expect(wrong, viewer, verb, PLURAL, ns, false);
+      expect(wrong, editor, verb, PLURAL, ns, true);
+    }
+    // The status stays the job's; the rights end at the namespace of the binding.
+    expect(wrong, editor, "patch", PLURAL + "/status", ns, false);
+    expect(wrong, editor, "list", PLURAL, "kube-system", false);
+    expect(wrong, viewer, "list", PLURAL, "kube-system", false);
+    assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+
+    // And for real: the editor creates a resource, the viewer reads it and may not delete it.
+    String resource =
+        """
+        apiVersion: fqdn.konsole.is/v1alpha1
+        kind: NetworkPolicy
+        metadata: {name: by-editor}
+        spec:
+          podSelector: {matchLabels: {app: web}}
+          egress: [{toFQDNS: [editor.example.org]}]
+        """;
+    bed.kubectlWithInput(resource, "create", "-n", ns, "--as=" + editor, "-f", "-");
+    assertTrue(
+        bed.kubectl("get", "fqdn", "-n", ns, "--as=" + viewer, "-o", "name").contains("by-editor"));
+    TestBedException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            TestBedException.class,
+            () -> bed.kubectl("delete", "fqdn", "by-editor", "-n", ns, "--as=" + viewer));
+    assertTrue(refused.getMessage().contains("forbidden"), refused.getMessage());
+  }
+
+  private static void expect(
+      List<String> wrong, String user, String verb, String resource, String ns, boolean allowed) {
+    if (userAllowed(user, verb, resource, ns) != allowed) {
+      wrong.add(
+          user
+              + " "
+              + verb
+              + " "
+              + resource
+              + " in "
+              + ns
+              + ": expected "
+              + (allowed ? "allowed" : "refused"));
+    }
+  }
+
+  /** The API server's answer to a SubjectAccessReview for {@code user}. */
+  private static boolean userAllowed(String user, String verb, String resource, String ns) {
+    String[] parts = resource.split("/", 2);
+    String review =
+        GSON.toJson(
+            Map.of(
+                "apiVersion", "authorization.k8s.io/v1",
+                "kind", "SubjectAccessReview",
+                "spec",
+                    Map.of(
+                        "user",
+                        user,
+                        "resourceAttributes",
+                        Map.of(
+                            "group", GROUP,
+                            "resource", parts[0],
+                            "subresource", parts.length > 1 ? parts[1] : "",
+                            "verb", verb,
+                            "namespace", ns))));
+    return Boolean.parseBoolean(
+        bed.kubectlWithInput(review, "create", "-f", "-", "-o", "jsonpath={.status.allowed}")
+            .strip());
+  }
+
+  private static void awaitUserAllowed(String user, String verb, String ns)
+      throws InterruptedException {
+    java.time.Instant deadline = java.time.Instant.now().plusSeconds(60);
+    while (!userAllowed(user, verb, PLURAL, ns)) {
+      if (java.time.Instant.now().isAfter(deadline)) {
+        org.junit.jupiter.api.Assertions.fail(
+            user
+                + " may not "
+                + verb
+                + " fqdn resources 60 s after the binding; view: "
+                + bed.kubectl("get", "clusterrole", "view", "-o", "jsonpath={.rules}"));
+      }
+      Thread.sleep(250);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -660,6 +1136,7 @@ class InstallIT {
   private static JsonObject withoutArgs(JsonObject container) {
     JsonObject copy = container.deepCopy();
     copy.remove("args");
+    copy.getAsJsonObject("resources").remove("requests");
     return copy;
   }
 

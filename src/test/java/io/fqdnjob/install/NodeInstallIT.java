@@ -235,7 +235,7 @@ class NodeInstallIT {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // The loop overlay
+  // The loop, with custom DNS (overlay loop-custom-dns)
 
   @Test
   @Order(4)
@@ -252,7 +252,9 @@ class NodeInstallIT {
         "podSelector: {matchLabels: {app: web}}\nttlSeconds: 10\negress:\n- toFQDNS: [%s]\n"
             .formatted(fqdn));
 
-    install(Overlay.LOOP);
+    // The loop and custom-dns components together: the Deployment asks the bed's DNS server
+    // through the rule custom-dns added to the job's NetworkPolicy.
+    install(Overlay.LOOP_CUSTOM_DNS);
     String pod = awaitLoopPod(null);
 
     TestNode.ExecResult uid =
@@ -385,8 +387,11 @@ class NodeInstallIT {
   enum Overlay {
     /** The CronJob with {@code --dns-server} placeholders: they are replaced. */
     CUSTOM_DNS("custom-dns"),
-    /** The Deployment: {@code --dns-server} is added. */
-    LOOP("loop"),
+    /**
+     * The loop combined with custom DNS, both components as shipped: the Deployment's {@code
+     * --dns-server} placeholders are replaced.
+     */
+    LOOP_CUSTOM_DNS("loop-custom-dns"),
     /**
      * The Indexed Job's CronJob: {@code --dns-server} is added, and the CronJob is suspended so
      * that only the Job the test creates from it runs.
@@ -483,24 +488,21 @@ class NodeInstallIT {
                     "--dns-server",
                     "10.0.0.11")));
         workload.add(op("replace", cronArgs, List.of("run", "--dns-server", dnsServer)));
-        Map<String, Object> placeholderRule =
-            Map.of(
-                "to",
-                List.of(
-                    Map.of("ipBlock", Map.of("cidr", "10.0.0.10/32")),
-                    Map.of("ipBlock", Map.of("cidr", "10.0.0.11/32"))),
-                "ports",
-                List.of(
-                    Map.of("protocol", "UDP", "port", 53), Map.of("protocol", "TCP", "port", 53)));
-        policy.add(op("test", "/spec/egress/3", placeholderRule));
+        policy.add(op("test", "/spec/egress/3", placeholderRule()));
         policy.add(op("replace", "/spec/egress/3", dnsRule));
       }
-      case LOOP -> {
+      case LOOP_CUSTOM_DNS -> {
         workloadKind = "Deployment";
-        String args = "/spec/template/spec/containers/0/args/-";
-        workload.add(op("add", args, "--dns-server"));
-        workload.add(op("add", args, dnsServer));
-        policy.add(op("add", "/spec/egress/-", dnsRule));
+        String args = "/spec/template/spec/containers/0/args";
+        List<String> loop = List.of("run", "--loop", "--max-interval", "30s");
+        List<String> placeholders = new ArrayList<>(loop);
+        placeholders.addAll(List.of("--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"));
+        List<String> bed = new ArrayList<>(loop);
+        bed.addAll(List.of("--dns-server", dnsServer));
+        workload.add(op("test", args, placeholders));
+        workload.add(op("replace", args, bed));
+        policy.add(op("test", "/spec/egress/3", placeholderRule()));
+        policy.add(op("replace", "/spec/egress/3", dnsRule));
       }
       case SHARDED -> {
         workloadKind = "CronJob";
@@ -517,7 +519,7 @@ class NodeInstallIT {
     resources:
       - %s
     images:
-      - name: ghcr.io/fqdn-job/fqdn-job
+      - name: fqdn-job.invalid/fqdn-job
         newName: %s
         newTag: %s
     patches:
@@ -533,6 +535,17 @@ class NodeInstallIT {
             workloadKind,
             GSON.toJson(workload),
             GSON.toJson(policy));
+  }
+
+  /** The custom-dns component's rule for its placeholder servers in the job's NetworkPolicy. */
+  private static Map<String, Object> placeholderRule() {
+    return Map.of(
+        "to",
+        List.of(
+            Map.of("ipBlock", Map.of("cidr", "10.0.0.10/32")),
+            Map.of("ipBlock", Map.of("cidr", "10.0.0.11/32"))),
+        "ports",
+        List.of(Map.of("protocol", "UDP", "port", 53), Map.of("protocol", "TCP", "port", 53)));
   }
 
   private static Map<String, Object> op(String op, String path, Object value) {

@@ -18,12 +18,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The job's RBAC as written: exactly the rules its API calls need, each with a comment, the same in
- * the cluster-wide ClusterRole and the namespaced overlay's Role. The test bed checks what the API
- * server makes of them (InstallIT, NamespacedInstallIT).
+ * the cluster-wide ClusterRole and the namespaced component's Role. The test bed checks what the
+ * API server makes of them (InstallIT, NamespacedInstallIT).
  */
 class RbacManifestTest {
   private static final Path CLUSTER_ROLE = Path.of("kustomize", "base", "clusterrole.yaml");
-  private static final Path ROLE = Path.of("kustomize", "overlays", "namespaced", "role.yaml");
+  private static final Path ROLE = Path.of("kustomize", "components", "namespaced", "role.yaml");
 
   /** Group, resource and verbs of each rule, in the order of the file. */
   private static final List<String> EXPECTED =
