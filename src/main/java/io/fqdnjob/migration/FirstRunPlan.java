@@ -5,6 +5,7 @@ import io.fqdnjob.job.PolicyDecision;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.ListedResource;
 import io.fqdnjob.kube.LiveNetworkPolicy;
+import io.fqdnjob.model.Condition;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.ResourceId;
@@ -58,6 +59,8 @@ public record FirstRunPlan(List<Entry> resources) {
    * @param dueReason why the run looks its names up, or {@code null} when it is not due
    * @param writes whether the run writes its NetworkPolicy
    * @param deniesAll whether its policy, as rendered from its status, allows nothing
+   * @param readyTurnsTrue whether it denies all and its status still says Ready False, as
+   *     fqdn-controller reported a policy that allows nothing; fqdn-job reports Ready True
    * @param detail for a person: the writers of the policy taken over, or why it is refused
    */
   public record Entry(
@@ -66,6 +69,7 @@ public record FirstRunPlan(List<Entry> resources) {
       String dueReason,
       boolean writes,
       boolean deniesAll,
+      boolean readyTurnsTrue,
       String detail) {}
 
   public FirstRunPlan {
@@ -112,7 +116,7 @@ public record FirstRunPlan(List<Entry> resources) {
       ListedResource listed = FqdnPolicyStore.parse(item);
       ResourceId id = listed.id();
       if (listed.deleting()) {
-        entries.add(new Entry(id, Action.DELETING, null, false, false, "being deleted"));
+        entries.add(new Entry(id, Action.DELETING, null, false, false, false, "being deleted"));
         continue;
       }
       if (listed.problem() != null) {
@@ -121,6 +125,7 @@ public record FirstRunPlan(List<Entry> resources) {
                 id,
                 Action.REFUSE,
                 null,
+                false,
                 false,
                 false,
                 "invalid: " + listed.problem().getMessage()));
@@ -148,6 +153,7 @@ public record FirstRunPlan(List<Entry> resources) {
                 dueReason,
                 false,
                 false,
+                false,
                 "OwnershipConflict: a NetworkPolicy of this name exists and is "
                     + live.controller()
                     + (writers(rawPolicy).isEmpty() ? "" : ", written by " + writers(rawPolicy))));
@@ -159,6 +165,7 @@ public record FirstRunPlan(List<Entry> resources) {
                 id,
                 Action.REFUSE,
                 dueReason,
+                false,
                 false,
                 false,
                 "PolicyTooLarge: "
@@ -177,6 +184,7 @@ public record FirstRunPlan(List<Entry> resources) {
                 id,
                 Action.REFUSE,
                 dueReason,
+                false,
                 false,
                 false,
                 "ApplyFailed: the API server refuses its NetworkPolicy ("
@@ -205,7 +213,17 @@ public record FirstRunPlan(List<Entry> resources) {
         action = Action.UNCHANGED;
         detail = null;
       }
-      entries.add(new Entry(id, action, dueReason, writes, plan.deniesAll(), detail));
+      boolean readyFalse =
+          policy.status().condition(Condition.READY).filter(c -> !c.isTrue()).isPresent();
+      entries.add(
+          new Entry(
+              id,
+              action,
+              dueReason,
+              writes,
+              plan.deniesAll(),
+              plan.deniesAll() && readyFalse,
+              detail));
     }
     entries.sort((a, b) -> a.id().compareTo(b.id()));
     return new FirstRunPlan(entries);

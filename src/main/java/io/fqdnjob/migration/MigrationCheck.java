@@ -75,7 +75,7 @@ public final class MigrationCheck {
                         + " resource"
                     : "lower maxAddressesPerFQDN or split the resource"));
       }
-      if (entry.deniesAll()) {
+      if (entry.readyTurnsTrue()) {
         denyAll.add(entry.id());
       }
     }
@@ -85,10 +85,10 @@ public final class MigrationCheck {
               Finding.Severity.NOTE,
               "ready-deny-all",
               denyAll.size() + " resource(s), e.g. fqdn " + denyAll.get(0),
-              "Their policy allows no address (egress denied). fqdn-controller reported this as"
-                  + " Ready False (EmptyRules); fqdn-job reports Ready True with reason EmptyRules,"
-                  + " since the policy is in place: alerts on Ready False will stop firing for"
-                  + " them.",
+              "Their policy allows no address (egress denied) and their status says Ready False,"
+                  + " as fqdn-controller reports it (reason EmptyRules). fqdn-job reports Ready True"
+                  + " with reason EmptyRules, since the policy is in place, from its first lookup of"
+                  + " them on: alerts on Ready False stop firing for them.",
               null));
     }
     return findings;

@@ -122,6 +122,13 @@ class FirstRunPlanTest {
         .add("addresses", new JsonArray());
     assertTrue(plan(resource, null).deniesAll());
     assertFalse(plan(resource(), null).deniesAll());
+    // Ready True already: nothing changes for the user.
+    assertFalse(plan(resource, null).readyTurnsTrue());
+    JsonObject ready =
+        resource.getAsJsonObject("status").getAsJsonArray("conditions").get(1).getAsJsonObject();
+    ready.addProperty("status", "False");
+    ready.addProperty("reason", "EmptyRules");
+    assertTrue(plan(resource, null).readyTurnsTrue());
   }
 
   @Test
