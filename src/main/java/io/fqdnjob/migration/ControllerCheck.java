@@ -124,7 +124,7 @@ final class ControllerCheck {
                         + ") and the rest of its install.yaml, but not its CRD"
                     : "after the switch, uninstall the release (helm uninstall "
                         + release.replace(" in namespace ", " -n ")
-                        + ") once its CRD is kept (see crd-owned-by-helm)"));
+                        + ") once the CRD is kept (see crd-owned-by-helm if it is reported)"));
       }
     }
     return findings;
