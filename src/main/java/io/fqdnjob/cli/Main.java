@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
           + " networking.k8s.io/v1 NetworkPolicy for each, then exits. Run it from a CronJob, or"
           + " with 'run --loop' for TTLs under a minute."
     },
-    subcommands = {RunCommand.class, RenderCommand.class, ResolveCommand.class},
+    subcommands = {RunCommand.class, RenderCommand.class, ResolveCommand.class, CheckCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
 public final class Main implements Runnable {

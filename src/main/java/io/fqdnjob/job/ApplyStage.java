@@ -92,33 +92,36 @@ final class ApplyStage {
     ResourceId id = target.id();
     ResourcePlan plan = rendered.plan();
     LiveNetworkPolicy live = target.live();
-    if (live != null && !live.belongsTo(target.policy().uid())) {
-      return new Applied(
-          Outcome.CONFLICT,
-          "OwnershipConflict",
-          "NetworkPolicy "
-              + id
-              + " already exists and is "
-              + live.controller()
-              + "; it is left alone. Rename this resource or remove that NetworkPolicy.");
-    }
-    if (plan.peerCount() > maxPeersPerPolicy) {
-      return new Applied(
-          Outcome.TOO_LARGE,
-          "PolicyTooLarge",
-          "the NetworkPolicy would allow "
-              + plan.peerCount()
-              + " address blocks, more than --max-peers-per-policy="
-              + maxPeersPerPolicy
-              + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
-              + " resource.");
-    }
-    if (live != null && live.matches(rendered.compared())) {
-      return Applied.as(Outcome.UNCHANGED);
-    }
-    Outcome outcome = live == null ? Outcome.CREATED : Outcome.UPDATED;
-    Applied failed = write(id, plan, outcome == Outcome.CREATED ? "create" : "update");
-    return failed != null ? failed : Applied.as(outcome);
+    PolicyDecision decision =
+        PolicyDecision.forDue(
+            live, target.policy().uid(), plan.peerCount(), maxPeersPerPolicy, rendered.compared());
+    return switch (decision) {
+      case CONFLICT ->
+          new Applied(
+              Outcome.CONFLICT,
+              "OwnershipConflict",
+              "NetworkPolicy "
+                  + id
+                  + " already exists and is "
+                  + live.controller()
+                  + "; it is left alone. Rename this resource or remove that NetworkPolicy.");
+      case TOO_LARGE ->
+          new Applied(
+              Outcome.TOO_LARGE,
+              "PolicyTooLarge",
+              "the NetworkPolicy would allow "
+                  + plan.peerCount()
+                  + " address blocks, more than --max-peers-per-policy="
+                  + maxPeersPerPolicy
+                  + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
+                  + " resource.");
+      case UNCHANGED -> Applied.as(Outcome.UNCHANGED);
+      case CREATE, UPDATE -> {
+        Outcome outcome = decision == PolicyDecision.CREATE ? Outcome.CREATED : Outcome.UPDATED;
+        Applied failed = write(id, plan, outcome == Outcome.CREATED ? "create" : "update");
+        yield failed != null ? failed : Applied.as(outcome);
+      }
+    };
   }
 
   /**
@@ -128,16 +131,20 @@ final class ApplyStage {
    */
   Applied repair(Target target, RenderStage.Rendered rendered) {
     LiveNetworkPolicy live = target.live();
-    if (live != null && !live.belongsTo(target.policy().uid())) {
-      return Applied.as(Outcome.IN_PLACE);
-    }
-    String difference = live == null ? "it was deleted" : live.difference(rendered.compared());
-    if (difference == null || rendered.plan().peerCount() > maxPeersPerPolicy) {
+    PolicyDecision decision =
+        PolicyDecision.forNotDue(
+            live,
+            target.policy().uid(),
+            rendered.plan().peerCount(),
+            maxPeersPerPolicy,
+            rendered.compared());
+    if (decision == PolicyDecision.UNCHANGED) {
       return Applied.as(Outcome.IN_PLACE);
     }
     if (deadline.passed()) {
       return Applied.as(Outcome.IN_PLACE); // Checked again by the next run; nothing is due here.
     }
+    String difference = live == null ? "it was deleted" : live.difference(rendered.compared());
     Applied failed = write(target.id(), rendered.plan(), "repair");
     return failed != null
         ? failed
