@@ -184,7 +184,7 @@ class InstallIT {
         () -> assertTrue(jobSpec.has("ttlSecondsAfterFinished")),
         () -> assertTrue(jobSpec.has("backoffLimit")),
         () -> assertEquals("FailJob", rule.get("action").getAsString()),
-        () -> assertEquals("[2,3]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
+        () -> assertEquals("[2,11]", rule.getAsJsonObject("onExitCodes").get("values").toString()),
         () -> assertEquals("Never", podSpec.get("restartPolicy").getAsString()),
         () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
         () -> assertTrue(podSpec.get("automountServiceAccountToken").getAsBoolean()),
@@ -334,7 +334,7 @@ class InstallIT {
         "-f",
         "-");
     String[] args = {
-      "--dns-from-service", "kube-system/" + service, "--selector", TEST_LABEL + "=none"
+      "--dns-from-service", "kube-system/" + service, "--selector", TEST_LABEL + "=none", "-A"
     };
     try {
       JobProcess.Result refused = job.runWith(kubeconfig, args);
@@ -438,7 +438,8 @@ class InstallIT {
 
     // A cluster-wide run, as the CronJob makes it (lists in every namespace); the selector keeps
     // it to this test's resource.
-    JobProcess.Result first = job.runWith(kubeconfig, "--selector", TEST_LABEL + "=" + selector);
+    JobProcess.Result first =
+        job.runWith(kubeconfig, "-A", "--selector", TEST_LABEL + "=" + selector);
     assertEquals(0, first.exitCode(), first.toString());
     assertTrue(
         first.stderr().contains("listed=1 due=1 applied=1")
