@@ -418,6 +418,8 @@ log "created $resources resources in $((SECONDS - t)) s"
 java=$JAVA_HOME/bin/java
 classpath="$dist/fqdn-job.jar:$dist/lib/*"
 job_args=(run --kubeconfig "$job_kubeconfig" --dns-server "$FQDN_TESTBED_DNS" -l "fqdn-job.bench/run=$run")
+# The runs span the bench's namespaces: with a kubeconfig that takes -A (the training run uses -n).
+all_namespaces=(--all-namespaces)
 [ -z "$api_concurrency" ] || job_args+=(--api-concurrency "$api_concurrency")
 # Only the first-request line of the kube package is logged at debug; -v would log every query.
 first_request_log=-Dorg.slf4j.simpleLogger.log.io.fqdnjob.kube.FirstRequestLog=debug
@@ -457,7 +459,7 @@ scenario() {
   # shellcheck disable=SC2086 # JVM options are split on blanks
   measured "$name" job "$label" "$heap $jvm $java_opts" \
     "$java" $heap $jvm $java_opts "$first_request_log" \
-    -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" "$@"
+    -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" "${all_namespaces[@]}" "$@"
 }
 
 # list_baseline NUMBER JIT: lists what the job lists, in a JVM of its own with the job's heap
@@ -586,7 +588,7 @@ if wants loop; then
     log "scenario loop: run --loop with the AOT cache and C1 only, measured for $loop_minutes minutes after its first run"
     loop_jvm="$heap $with_cache $c1_only $java_opts"
     # shellcheck disable=SC2086
-    "$java" $loop_jvm -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" --loop --max-interval 60s \
+    "$java" $loop_jvm -cp "$classpath" io.fqdnjob.cli.Main "${job_args[@]}" "${all_namespaces[@]}" --loop --max-interval 60s \
       >"$work/loop.out" 2>"$work/loop.log" &
     loop_pid=$!
     waited=0

@@ -4,10 +4,13 @@ import com.google.common.net.HostAndPort;
 import com.google.common.net.InetAddresses;
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.kube.ConfigurationException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** DNS options shared by the commands that resolve names. */
@@ -17,7 +20,9 @@ final class DnsOptions {
       paramLabel = "HOST[:PORT]",
       description = {
         "DNS server to query (repeatable; tried in order, the next one on timeout or server"
-            + " failure). An IP address, IPv6 in brackets with a port: [2001:db8::53]:53.",
+            + " failure). An IP address (IPv6 in brackets when a port follows: [2001:db8::53]:53)"
+            + " or a host name, looked up once at start through the system resolver and standing"
+            + " for every address it returns. The port defaults to 53.",
         "Default: the nameservers of /etc/resolv.conf."
       })
   List<String> servers = new ArrayList<>();
@@ -58,6 +63,31 @@ final class DnsOptions {
               + " (K-1) times this longer (default: ${DEFAULT-VALUE}, at once).")
   Duration sampleInterval;
 
+  private List<InetSocketAddress> parsed;
+
+  /**
+   * Returns the addresses of {@code --dns-server}, parsed (and any host name looked up) on the
+   * first call only, so that a loop keeps the addresses it started with.
+   */
+  List<InetSocketAddress> servers() throws ConfigurationException {
+    if (parsed == null) {
+      parsed = List.copyOf(parseServers(servers));
+    }
+    return parsed;
+  }
+
+  /** Returns whether some {@code --dns-server} is a host name rather than an address. */
+  boolean namesGiven() {
+    return servers.stream()
+        .anyMatch(v -> {
+          try {
+            return !InetAddresses.isInetAddress(HostAndPort.fromString(v.trim()).getHost());
+          } catch (IllegalArgumentException e) {
+            return false;
+          }
+        });
+  }
+
   /** Returns a resolver for these options; the caller closes it. */
   DnsResolver resolver() throws ConfigurationException {
     return resolver(List.of());
@@ -70,7 +100,7 @@ final class DnsOptions {
   DnsResolver resolver(List<InetSocketAddress> moreServers) throws ConfigurationException {
     DnsResolver.Config config;
     try {
-      List<InetSocketAddress> all = new ArrayList<>(parseServers(servers));
+      List<InetSocketAddress> all = new ArrayList<>(servers());
       all.addAll(moreServers);
       config = all.isEmpty() ? DnsResolver.Config.systemDefaults() : DnsResolver.Config.of(all);
       if (samples != 1 && !union) {
@@ -109,23 +139,74 @@ final class DnsOptions {
     return DnsResolver.Config.sampleSpread(union, samples, sampleInterval);
   }
 
+  /** Looks a host name up once; {@link InetAddress#getAllByName} through the system resolver. */
+  interface HostLookup {
+    InetAddress[] addresses(String host) throws UnknownHostException;
+  }
+
   static List<InetSocketAddress> parseServers(List<String> values) throws ConfigurationException {
+    return parseServers(values, InetAddress::getAllByName);
+  }
+
+  /**
+   * Parses {@code --dns-server} values: {@code HOST[:PORT]} where HOST is an IPv4 address, an IPv6
+   * address (in brackets when a port follows: {@code [2001:db8::53]:53}) or a host name. A name is
+   * looked up once, here, through {@code lookup}, and stands for every address it returns, in that
+   * order; the port defaults to 53.
+   */
+  static List<InetSocketAddress> parseServers(List<String> values, HostLookup lookup)
+      throws ConfigurationException {
     List<InetSocketAddress> result = new ArrayList<>();
     for (String value : values) {
       HostAndPort hostAndPort;
       try {
         hostAndPort = HostAndPort.fromString(value.trim()).withDefaultPort(53);
       } catch (IllegalArgumentException e) {
-        throw new ConfigurationException("--dns-server '" + value + "': " + e.getMessage(), e);
-      }
-      if (!InetAddresses.isInetAddress(hostAndPort.getHost())) {
         throw new ConfigurationException(
-            "--dns-server '" + value + "': must be an IP address, not a host name");
+            "--dns-server '" + value + "': " + e.getMessage() + "; expected HOST[:PORT]", e);
       }
-      result.add(
-          new InetSocketAddress(
-              InetAddresses.forString(hostAndPort.getHost()), hostAndPort.getPort()));
+      String host = hostAndPort.getHost();
+      int port = hostAndPort.getPort();
+      if (host.isEmpty()) {
+        throw new ConfigurationException("--dns-server '" + value + "': no host");
+      }
+      if (InetAddresses.isInetAddress(host)) {
+        result.add(new InetSocketAddress(InetAddresses.forString(host), port));
+        continue;
+      }
+      if (host.contains(":") || !HOST_NAME.matcher(host).matches()) {
+        throw new ConfigurationException(
+            "--dns-server '"
+                + value
+                + "': '"
+                + host
+                + "' is neither an IP address nor a host name (IPv6 with a port goes in brackets:"
+                + " [2001:db8::53]:53)");
+      }
+      InetAddress[] addresses;
+      try {
+        addresses = lookup.addresses(host);
+      } catch (UnknownHostException e) {
+        throw new ConfigurationException(
+            "--dns-server '"
+                + value
+                + "': the host name '"
+                + host
+                + "' does not resolve through the system resolver",
+            e);
+      }
+      if (addresses == null || addresses.length == 0) {
+        throw new ConfigurationException(
+            "--dns-server '" + value + "': the host name '" + host + "' has no address");
+      }
+      for (InetAddress address : addresses) {
+        result.add(new InetSocketAddress(address, port));
+      }
     }
     return result;
   }
+
+  /** Letters, digits, hyphens and underscores in dot-separated labels, an optional final dot. */
+  private static final Pattern HOST_NAME =
+      Pattern.compile("(?i)[a-z0-9_]([a-z0-9_-]{0,62})(\\.[a-z0-9_]([a-z0-9_-]{0,62}))*\\.?");
 }

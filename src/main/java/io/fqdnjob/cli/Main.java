@@ -20,19 +20,20 @@ import picocli.CommandLine.Command;
     },
     subcommands = {RunCommand.class, RenderCommand.class, ResolveCommand.class, CheckCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
+    exitCodeList = {
+      ExitCodes.HELP_COMPLETED,
+      ExitCodes.HELP_JVM_UNCAUGHT_ERROR,
+      ExitCodes.HELP_CONFIG,
+      ExitCodes.HELP_JVM_OUT_OF_MEMORY,
+      ExitCodes.HELP_RUN_FAILED,
+      ExitCodes.HELP_CUT_SHORT,
+      ExitCodes.HELP_CHECK_FINDINGS,
+      ExitCodes.HELP_CHECK_INCOMPLETE,
+      ExitCodes.HELP_SIGNALS
+    })
 public final class Main implements Runnable {
-  // The exit codes as --help lists them, here and under `run`; README.md documents the same.
-  static final String EXIT_0 =
-      "0:the run completed (DNS failures are reported in status, not here)";
-  static final String EXIT_1 =
-      "1:some resources could not be written after retries, or none could be listed";
-  static final String EXIT_2 = "2:usage or configuration error";
-  static final String EXIT_3 =
-      "3:run cut short by --deadline; resources not written are left for the next run";
-
   /** Exit code of a usage or configuration error. */
-  public static final int EXIT_CONFIG = 2;
+  public static final int EXIT_CONFIG = ExitCodes.CONFIG;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -48,7 +49,7 @@ public final class Main implements Runnable {
     cli.setExitCodeExceptionMapper(e ->
         e instanceof ConfigurationException || e instanceof CommandLine.ParameterException
             ? EXIT_CONFIG
-            : 1);
+            : ExitCodes.JVM_UNCAUGHT_ERROR);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigurationException) {
         commandLine.getErr().println("fqdn-job: " + e.getMessage());

@@ -1,5 +1,6 @@
 package io.fqdnjob.cli;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.fqdnjob.dns.DnsResolver;
@@ -58,6 +59,16 @@ final class RenderCommand implements Callable<Integer> {
       description = "Never allow addresses in this range (repeatable).")
   List<String> denyCidrs = new ArrayList<>();
 
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "yaml|json",
+      defaultValue = "yaml",
+      description =
+          "yaml: one YAML document per object (default). json: one JSON List (kind: List) whose"
+              + " items are the NetworkPolicies and, with --status, after each the fqdn resource"
+              + " with the status it would get.")
+  String output;
+
   @Mixin DnsOptions dns;
 
   @Override
@@ -65,7 +76,9 @@ final class RenderCommand implements Callable<Integer> {
     Logging.configure(false);
     List<FqdnNetworkPolicy> policies = read();
     AddressFilter filter = new AddressFilter(Cidrs.parse(denyCidrs));
+    boolean json = OutputFormat.parse(output, "yaml", "json").equals("json");
     PrintStream out = System.out;
+    JsonArray items = new JsonArray();
     try (DnsResolver resolver = dns.resolver()) {
       Map<LookupKey, Duration> wanted = NameLookups.collect(policies);
       Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, Instant.MAX);
@@ -74,16 +87,27 @@ final class RenderCommand implements Callable<Integer> {
         ResourcePlan plan =
             ResourcePlan.compute(
                 policy, fqdn -> NameLookups.forName(policy, fqdn, results), filter, now);
+        JsonObject statusJson = FqdnNetworkPolicyCodec.statusToJson(plan.appliedStatus());
+        if (json) {
+          items.add(plan.networkPolicy());
+          if (status) {
+            items.add(resourceWithStatus(policy, statusJson));
+          }
+          continue;
+        }
         out.println("---");
         out.print(YamlOutput.toYaml(plan.networkPolicy()));
         if (status) {
           out.println("---");
           out.println("# status of fqdn resource " + policy.id());
           JsonObject statusDoc = new JsonObject();
-          statusDoc.add("status", FqdnNetworkPolicyCodec.statusToJson(plan.appliedStatus()));
+          statusDoc.add("status", statusJson);
           out.print(YamlOutput.toYaml(statusDoc));
         }
       }
+    }
+    if (json) {
+      out.println(OutputFormat.toJson(OutputFormat.list(items)));
     }
     return 0;
   }
@@ -127,6 +151,21 @@ final class RenderCommand implements Callable<Integer> {
       throw new ConfigurationException(source + " holds no fqdn resource");
     }
     return result;
+  }
+
+  /** The fqdn resource as kubectl would print it with only its status: what --status shows. */
+  private static JsonObject resourceWithStatus(FqdnNetworkPolicy policy, JsonObject status) {
+    JsonObject resource = new JsonObject();
+    resource.addProperty("apiVersion", FqdnNetworkPolicy.API_VERSION);
+    resource.addProperty("kind", FqdnNetworkPolicy.KIND);
+    JsonObject metadata = new JsonObject();
+    metadata.addProperty("name", policy.id().name());
+    if (policy.id().namespace() != null) {
+      metadata.addProperty("namespace", policy.id().namespace());
+    }
+    resource.add("metadata", metadata);
+    resource.add("status", status);
+    return resource;
   }
 
   private static String describeName(JsonObject document) {

@@ -1,5 +1,7 @@
 package io.fqdnjob.cli;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import io.fqdnjob.dns.DnsResolver;
 import io.fqdnjob.dns.DomainName;
 import io.fqdnjob.dns.LookupKey;
@@ -28,8 +30,14 @@ import picocli.CommandLine.Parameters;
     sortOptions = false,
     description = {
       "Resolves names exactly as a run would (absolute names, the same servers, CNAME following,"
-          + " TCP on truncation) and prints the reason, the server, the addresses and the TTL.",
-      "Exits 1 when some name did not resolve."
+          + " TCP on truncation) and prints the reason, the server, the addresses and the TTL."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      ExitCodes.HELP_COMPLETED_RESOLVE,
+      ExitCodes.HELP_JVM_UNCAUGHT_ERROR,
+      ExitCodes.HELP_CONFIG,
+      ExitCodes.HELP_RESOLVE_FAILED
     })
 final class ResolveCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "NAME", description = "Names to resolve.")
@@ -50,6 +58,16 @@ final class ResolveCommand implements Callable<Integer> {
       description = "Time allowed for each lookup (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "text|json|yaml",
+      defaultValue = "text",
+      description =
+          "text: a line per name and record type, then its addresses (default). json, yaml: a"
+              + " list with, for each, name, type, reason, server, elapsedMillis and, as they"
+              + " apply, ttlSeconds, cnameChain, addresses and message.")
+  String output;
+
   @Mixin DnsOptions dns;
 
   @Override
@@ -60,14 +78,23 @@ final class ResolveCommand implements Callable<Integer> {
       throw new io.fqdnjob.kube.ConfigurationException(
           "--type must be ipv4, ipv6 or all, got '" + type + "'");
     }
+    String format = OutputFormat.parse(output, "text", "json", "yaml");
     PrintStream out = System.out;
     boolean allResolved = true;
+    JsonArray printed = new JsonArray();
     Map<LookupKey, Duration> wanted = new LinkedHashMap<>();
     for (String name : names) {
       Optional<String> problem = DomainName.problem(name);
       if (problem.isPresent()) {
-        out.println(name + "  INVALID_DOMAIN  " + problem.get() + " (no query sent)");
         allResolved = false;
+        JsonObject entry = new JsonObject();
+        entry.addProperty("name", name);
+        entry.addProperty("reason", "INVALID_DOMAIN");
+        entry.addProperty("message", problem.get() + " (no query sent)");
+        printed.add(entry);
+        if (format.equals("text")) {
+          out.println(name + "  INVALID_DOMAIN  " + problem.get() + " (no query sent)");
+        }
         continue;
       }
       for (AddressFamily family : AddressFamily.of(networkType)) {
@@ -78,41 +105,76 @@ final class ResolveCommand implements Callable<Integer> {
       Map<LookupKey, LookupResult> results = resolver.resolveAll(wanted, Instant.MAX);
       for (LookupKey key : wanted.keySet()) {
         LookupResult result = results.get(key);
-        if (result == null) {
-          out.println(key + "  UNFINISHED");
-          allResolved = false;
-          continue;
-        }
-        String head =
-            key
-                + "  "
-                + result.reason()
-                + "  from "
-                + result.server()
-                + " in "
-                + result.elapsed().toMillis()
-                + "ms";
-        switch (result) {
-          case LookupResult.Success s -> {
-            out.println(
-                head
-                    + "  ttl="
-                    + s.minTtlSeconds()
-                    + "s"
-                    + (s.cnameChain().isEmpty()
-                        ? ""
-                        : "  via " + String.join(" -> ", s.cnameChain())));
-            for (InetAddress address : s.addresses()) {
-              out.println("    " + address.getHostAddress());
-            }
-          }
-          case LookupResult.Failure f -> {
-            out.println(head + "  " + f.message());
-            allResolved = false;
-          }
+        allResolved &= result instanceof LookupResult.Success;
+        printed.add(toJson(key, result));
+        if (format.equals("text")) {
+          printText(out, key, result);
         }
       }
     }
-    return allResolved ? 0 : 1;
+    switch (format) {
+      case "json" -> out.println(OutputFormat.toJson(printed));
+      case "yaml" -> out.print(YamlOutput.toYaml(printed));
+      default -> {}
+    }
+    return allResolved ? ExitCodes.COMPLETED : ExitCodes.RUN_FAILED;
+  }
+
+  private static void printText(PrintStream out, LookupKey key, LookupResult result) {
+    if (result == null) {
+      out.println(key + "  UNFINISHED");
+      return;
+    }
+    String head =
+        key
+            + "  "
+            + result.reason()
+            + "  from "
+            + result.server()
+            + " in "
+            + result.elapsed().toMillis()
+            + "ms";
+    switch (result) {
+      case LookupResult.Success s -> {
+        out.println(
+            head
+                + "  ttl="
+                + s.minTtlSeconds()
+                + "s"
+                + (s.cnameChain().isEmpty() ? "" : "  via " + String.join(" -> ", s.cnameChain())));
+        for (InetAddress address : s.addresses()) {
+          out.println("    " + address.getHostAddress());
+        }
+      }
+      case LookupResult.Failure f -> out.println(head + "  " + f.message());
+    }
+  }
+
+  private static JsonObject toJson(LookupKey key, LookupResult result) {
+    JsonObject entry = new JsonObject();
+    entry.addProperty("name", key.fqdn());
+    entry.addProperty("type", key.type().name());
+    if (result == null) {
+      entry.addProperty("reason", "UNFINISHED");
+      return entry;
+    }
+    entry.addProperty("reason", result.reason().name());
+    entry.addProperty("server", result.server());
+    entry.addProperty("elapsedMillis", result.elapsed().toMillis());
+    switch (result) {
+      case LookupResult.Success s -> {
+        entry.addProperty("ttlSeconds", s.minTtlSeconds());
+        if (!s.cnameChain().isEmpty()) {
+          JsonArray chain = new JsonArray();
+          s.cnameChain().forEach(chain::add);
+          entry.add("cnameChain", chain);
+        }
+        JsonArray addresses = new JsonArray();
+        s.addresses().forEach(a -> addresses.add(a.getHostAddress()));
+        entry.add("addresses", addresses);
+      }
+      case LookupResult.Failure f -> entry.addProperty("message", f.message());
+    }
+    return entry;
   }
 }

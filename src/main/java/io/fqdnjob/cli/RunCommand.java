@@ -53,21 +53,48 @@ import picocli.CommandLine.Option;
           + " due cost no DNS query and no write."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {Main.EXIT_0, Main.EXIT_1, Main.EXIT_2, Main.EXIT_3})
+    exitCodeList = {
+      ExitCodes.HELP_COMPLETED,
+      ExitCodes.HELP_JVM_UNCAUGHT_ERROR,
+      ExitCodes.HELP_CONFIG,
+      ExitCodes.HELP_JVM_OUT_OF_MEMORY,
+      ExitCodes.HELP_RUN_FAILED,
+      ExitCodes.HELP_CUT_SHORT,
+      ExitCodes.HELP_SIGNALS
+    })
 final class RunCommand implements Callable<Integer> {
   private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
 
   @Option(
       names = "--kubeconfig",
       paramLabel = "FILE",
-      description = "Kubeconfig to use. Default: $KUBECONFIG, ~/.kube/config, then in-cluster.")
+      description =
+          "Kubeconfig file to use, that file only. Default: $KUBECONFIG (files separated by ':',"
+              + " merged as kubectl merges them), else ~/.kube/config, else the pod's service"
+              + " account.")
   Path kubeconfig;
+
+  @Option(
+      names = "--context",
+      paramLabel = "NAME",
+      description = "The kubeconfig's context to use. Default: its current-context.")
+  String context;
 
   @Option(
       names = {"-n", "--namespace"},
       paramLabel = "NS",
-      description = "Only resources in this namespace (repeatable). Default: all namespaces.")
+      description =
+          "Only resources in this namespace (repeatable). With a kubeconfig, -n or -A is required"
+              + " unless --policy names the resources; in a pod the default is every namespace the"
+              + " service account may read.")
   List<String> namespaces = new ArrayList<>();
+
+  @Option(
+      names = {"-A", "--all-namespaces"},
+      description =
+          "Resources in every namespace (that the credentials may read). Required with a"
+              + " kubeconfig when neither -n nor --policy is given; the default in a pod.")
+  boolean allNamespaces;
 
   @Option(
       names = {"-l", "--selector"},
@@ -162,7 +189,9 @@ final class RunCommand implements Callable<Integer> {
           "End each run this long after its start: no write starts after it, calls in flight are"
               + " cut to it, retries never wait past it and lookups still running are abandoned."
               + " Resources not written are left as they were for the next run; the summary and"
-              + " metrics are still written and the exit code is 3. Set it a few seconds below the"
+              + " metrics are still written and the exit code is "
+              + ExitCodes.CUT_SHORT
+              + ". Set it a few seconds below the"
               + " CronJob's activeDeadlineSeconds (the shipped CronJob does). Default: none, each"
               + " request is bounded by --api-timeout and its retries.")
   Duration deadline;
@@ -189,7 +218,7 @@ final class RunCommand implements Callable<Integer> {
       description =
           "Keep running: after each run, sleep until the next resource is due (at most"
               + " --max-interval), then run again. For TTLs under a minute. Stops cleanly on"
-              + " SIGTERM.")
+              + " SIGTERM or SIGINT, exit code 0: the run in progress writes what finished.")
   boolean loop;
 
   @Option(
@@ -273,7 +302,10 @@ final class RunCommand implements Callable<Integer> {
         pushgateway == null
             ? null
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
-    DnsOptions.parseServers(dns.servers);
+    List<InetSocketAddress> dnsServers = dns.servers();
+    if (dns.namesGiven()) {
+      log.info("--dns-server: {}", Runner.text(dnsServers));
+    }
     dns.checkSampleInterval();
     if (deadline != null
         && !dns.sampleSpread().isZero()
@@ -287,7 +319,9 @@ final class RunCommand implements Callable<Integer> {
               + " for the lookups' answers and the writes");
     }
 
-    ApiClient client = KubeClients.create(kubeconfig, apiTimeout);
+    KubeClients.Connection connection = KubeClients.connect(kubeconfig, context, apiTimeout);
+    checkNamespaceScope(connection);
+    ApiClient client = connection.client();
     ApiRetry retry = ApiRetry.standard();
     Runner runner =
         new Runner(
@@ -312,17 +346,41 @@ final class RunCommand implements Callable<Integer> {
     try (Termination termination = Termination.install()) {
       runner.termination = termination;
       if (!loop) {
+        int code;
         try {
-          return runner.runOnce().exitCode();
+          code = runner.runOnce().exitCode();
         } catch (ApiException e) {
           runner.failed(e);
-          return RunSummary.EXIT_FAILED;
+          code = ExitCodes.RUN_FAILED;
         }
+        if (code == ExitCodes.RUN_FAILED && runner.listRefused) {
+          // No retry can help: the credentials lack the rights to read what the run covers.
+          log.error(
+              "the credentials may not read the resources in scope: exit code {} (configuration)",
+              ExitCodes.CONFIG);
+          return ExitCodes.CONFIG;
+        }
+        return stoppedBySignal(code, termination.requested(), log);
       }
       return runLoop(runner, termination, log);
     } finally {
       runner.close();
     }
+  }
+
+  /**
+   * Returns the exit code of a single run: one that a signal stopped is cut short ({@link
+   * ExitCodes#CUT_SHORT}) unless it failed already.
+   */
+  static int stoppedBySignal(int code, boolean signalled, Logger log) {
+    if (!signalled || code == ExitCodes.RUN_FAILED) {
+      return code;
+    }
+    log.warn(
+        "run stopped by SIGTERM/SIGINT: exit code {}; resources left untouched are left for the"
+            + " next run",
+        ExitCodes.CUT_SHORT);
+    return ExitCodes.CUT_SHORT;
   }
 
   /**
@@ -370,6 +428,10 @@ final class RunCommand implements Callable<Integer> {
     private final MetricsPusher pusher;
     private final Logger log;
     private Termination termination;
+
+    /** Whether the last run's list or get was refused (HTTP 401/403): rights are missing. */
+    private boolean listRefused;
+
     private DnsResolver resolver;
     private List<InetSocketAddress> serviceServers;
 
@@ -397,6 +459,7 @@ final class RunCommand implements Callable<Integer> {
      * summary line and pushed metrics; only a failure to read the DNS Service throws.
      */
     RunSummary runOnce() throws ApiException, InterruptedException, ConfigurationException {
+      listRefused = false;
       refreshResolver();
       Instant started = Instant.now();
       Deadline runDeadline = Deadline.after(deadline, Clock.systemUTC());
@@ -417,6 +480,7 @@ final class RunCommand implements Callable<Integer> {
                 .run();
       } catch (ApiException e) {
         boolean cutShort = e instanceof DeadlineExceededException;
+        listRefused = e.getCode() == 401 || e.getCode() == 403;
         log.error(
             "run {}: could not list the resources: {}{}",
             cutShort ? "cut short by --deadline " + deadline.toSeconds() + "s" : "failed",
@@ -547,7 +611,32 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * With a kubeconfig (from a workstation), a run over every namespace must be asked for with
+   * {@code -A}, as kubectl asks: -n and --policy name their namespaces, anything else would write
+   * in every namespace the credentials reach. In a pod (the manifests), every namespace stays the
+   * default.
+   */
+  void checkNamespaceScope(KubeClients.Connection connection) throws ConfigurationException {
+    if (connection.inCluster() || allNamespaces || !namespaces.isEmpty() || !policies.isEmpty()) {
+      return;
+    }
+    String ns = connection.contextNamespace();
+    throw new ConfigurationException(
+        "with "
+            + connection.source()
+            + ", a run without -n would write in every namespace: give -n NS (repeatable)"
+            + (ns == null || ns.isEmpty() ? "" : ", e.g. -n " + ns + " (the context's namespace)")
+            + ", or -A/--all-namespaces to mean every namespace");
+  }
+
   private Scope scope() throws ConfigurationException {
+    if (allNamespaces && (!namespaces.isEmpty() || !policies.isEmpty())) {
+      throw new ConfigurationException(
+          "-A/--all-namespaces cannot be combined with "
+              + (namespaces.isEmpty() ? "--policy" : "--namespace")
+              + ": -A means every namespace");
+    }
     if (!policies.isEmpty() && (!namespaces.isEmpty() || selector != null)) {
       // Each --policy names its namespace already; silently dropping the others would run over
       // other resources than the user meant.

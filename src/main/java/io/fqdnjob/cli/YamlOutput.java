@@ -6,7 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.ToNumberPolicy;
 import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -20,13 +20,20 @@ final class YamlOutput {
 
   /** Returns {@code json} as a block-style YAML document (without the leading {@code ---}). */
   static String toYaml(JsonObject json) {
+    return toYaml((JsonElement) json);
+  }
+
+  /** Returns {@code json} (an object or an array) as a block-style YAML document. */
+  static String toYaml(JsonElement json) {
     DumperOptions options = new DumperOptions();
     options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     options.setIndicatorIndent(0);
     options.setIndent(2);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map = GSON.fromJson(json, LinkedHashMap.class);
-    return new Yaml(options).dump(map);
+    Object tree =
+        json.isJsonArray()
+            ? GSON.fromJson(json, List.class)
+            : GSON.fromJson(json, LinkedHashMap.class);
+    return new Yaml(options).dump(tree);
   }
 
   /** Returns a YAML document as JSON. */

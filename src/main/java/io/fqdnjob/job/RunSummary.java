@@ -12,7 +12,7 @@ import java.util.Map;
  * @param due resources processed in this run
  * @param applied due resources whose NetworkPolicy was created or updated
  * @param unchanged due resources whose NetworkPolicy already matched
- * @param failed resources that could not be written after retries (exit code 1)
+ * @param failed resources that could not be written after retries (exit code {@value #EXIT_FAILED})
  * @param conflicts due resources whose NetworkPolicy name is taken by an object they do not control
  * @param tooLarge due resources whose NetworkPolicy would exceed the peer limit and was not applied
  * @param invalid resources whose spec cannot be used
@@ -30,7 +30,7 @@ import java.util.Map;
  * @param nextDue when the earliest listed resource becomes due by its TTL; {@code null} when
  *     nothing was listed
  * @param cutShort due resources left, wholly or partly, for the next run because the run's deadline
- *     passed ({@code --deadline}; exit code 3)
+ *     passed ({@code --deadline}; exit code {@value #EXIT_CUT_SHORT})
  * @param list whether the resources could be listed at all
  */
 public record RunSummary(
@@ -59,11 +59,17 @@ public record RunSummary(
   /** Exit code of a run that completed: every due resource written (or its failure reported). */
   public static final int EXIT_COMPLETED = 0;
 
-  /** Exit code of a run that could not write some resource, or could not list them. */
-  public static final int EXIT_FAILED = 1;
+  /**
+   * Exit code of a run that could not write some resource, or could not list them; never 1, the
+   * JVM's code for an uncaught error ({@code io.fqdnjob.cli.ExitCodes} lists every code).
+   */
+  public static final int EXIT_FAILED = 10;
 
-  /** Exit code of a run cut short by its deadline: what is left is left for the next run. */
-  public static final int EXIT_CUT_SHORT = 3;
+  /**
+   * Exit code of a run cut short by its deadline (or stopped by a signal): what is left is left for
+   * the next run. Never 3, the JVM's code for {@code -XX:+ExitOnOutOfMemoryError}.
+   */
+  public static final int EXIT_CUT_SHORT = 11;
 
   /** Whether the resources were listed. */
   public enum ListOutcome {

@@ -3,11 +3,16 @@ package io.fqdnjob.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.BedObjects;
 import io.fqdnjob.testbed.JobProcess;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -105,14 +110,90 @@ class CommandsIT {
             "ipv4",
             "--dns-server",
             bed.dnsServer());
-    assertEquals(1, failed.exitCode(), failed.toString());
+    assertEquals(10, failed.exitCode(), failed.toString());
     assertTrue(failed.stdout().contains("NXDOMAIN"), failed.toString());
   }
 
   @Test
+  void renderPrintsOneJsonListWithOutputJson(@TempDir Path dir) throws Exception {
+    String name = bed.zone().uniqueName("render-json");
+    bed.zone().setA(name, "198.51.100.32");
+    Path file = dir.resolve("policy.yaml");
+    Files.writeString(
+        file,
+        """
+        apiVersion: fqdn.konsole.is/v1alpha1
+        kind: NetworkPolicy
+        metadata: {name: web, namespace: team-b}
+        spec:
+          podSelector: {}
+          egress:
+          - toFQDNS: [%s]
+        """
+            .formatted(name));
+    JobProcess.Result result =
+        job.exec(
+            "render",
+            "-f",
+            file.toString(),
+            "--status",
+            "-o",
+            "json",
+            "--dns-server",
+            bed.dnsServer());
+    assertEquals(0, result.exitCode(), result.toString());
+    JsonObject list = JsonParser.parseString(result.stdout()).getAsJsonObject();
+    assertEquals("List", list.get("kind").getAsString());
+    JsonArray items = list.getAsJsonArray("items");
+    assertEquals(2, items.size(), result.stdout());
+    JsonObject policy = items.get(0).getAsJsonObject();
+    assertEquals("networking.k8s.io/v1", policy.get("apiVersion").getAsString());
+    assertEquals("web", policy.getAsJsonObject("metadata").get("name").getAsString());
+    assertEquals(List.of("198.51.100.32/32"), BedObjects.peers(policy));
+    JsonObject resource = items.get(1).getAsJsonObject();
+    assertEquals("fqdn.konsole.is/v1alpha1", resource.get("apiVersion").getAsString());
+    assertEquals("team-b", resource.getAsJsonObject("metadata").get("namespace").getAsString());
+    assertEquals(
+        "SUCCESS",
+        resource
+            .getAsJsonObject("status")
+            .getAsJsonArray("fqdns")
+            .get(0)
+            .getAsJsonObject()
+            .get("resolveReason")
+            .getAsString());
+  }
+
+  @Test
+  void resolveTakesTheDnsServerByNameAndPrintsJson() {
+    // localhost resolves through the system resolver (/etc/hosts) to the bed's loopback address.
+    String port = bed.dnsServer().substring(bed.dnsServer().lastIndexOf(':') + 1);
+    JobProcess.Result result =
+        job.exec(
+            "resolve",
+            bed.zone().dualStackName(),
+            "--type",
+            "ipv4",
+            "--dns-server",
+            "localhost:" + port,
+            "-o",
+            "json");
+    assertEquals(0, result.exitCode(), result.toString());
+    JsonArray results = JsonParser.parseString(result.stdout()).getAsJsonArray();
+    assertEquals(1, results.size(), result.stdout());
+    JsonObject first = results.get(0).getAsJsonObject();
+    assertEquals("SUCCESS", first.get("reason").getAsString());
+    assertEquals("A", first.get("type").getAsString());
+    assertTrue(first.get("server").getAsString().endsWith(":" + port), result.stdout());
+    assertEquals(
+        bed.zone().dualStackIpv4(), first.getAsJsonArray("addresses").get(0).getAsString());
+    assertTrue(first.get("ttlSeconds").getAsLong() > 0, result.stdout());
+  }
+
+  @Test
   void badFlagIsAUsageError() {
-    JobProcess.Result result = job.exec("run", "--dns-server", "not-an-address");
+    JobProcess.Result result = job.exec("run", "--dns-server", "not:an:address:53");
     assertEquals(2, result.exitCode(), result.toString());
-    assertTrue(result.stderr().contains("--dns-server 'not-an-address'"), result.toString());
+    assertTrue(result.stderr().contains("--dns-server 'not:an:address:53'"), result.toString());
   }
 }

@@ -351,7 +351,7 @@ class InstallIT {
         "-f",
         "-");
     String[] args = {
-      "--dns-from-service", "kube-system/" + service, "--selector", TEST_LABEL + "=none"
+      "--dns-from-service", "kube-system/" + service, "--selector", TEST_LABEL + "=none", "-A"
     };
     try {
       JobProcess.Result refused = job.runWith(kubeconfig, args);
@@ -914,7 +914,8 @@ class InstallIT {
 
     // A cluster-wide run, as the CronJob makes it (lists in every namespace); the selector keeps
     // it to this test's resource.
-    JobProcess.Result first = job.runWith(kubeconfig, "--selector", TEST_LABEL + "=" + selector);
+    JobProcess.Result first =
+        job.runWith(kubeconfig, "-A", "--selector", TEST_LABEL + "=" + selector);
     assertEquals(0, first.exitCode(), first.toString());
     assertTrue(
         first.stderr().contains("listed=1 due=1 applied=1")

@@ -51,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Installs {@code kustomize/overlays/namespaced} into this class's namespace, the way its README
  * says: a kustomization of one's own that points at the overlay and sets {@code namespace:}. The
  * job, run with that install's ServiceAccount token, must succeed in its namespace and be refused
- * (HTTP 403, exit code 1) cluster-wide and in any other namespace.
+ * (HTTP 403, exit code 2: rights missing make the run impossible) cluster-wide and in any other
+ * namespace.
  */
 @ExtendWith(TestBedExtension.class)
 class NamespacedInstallIT {
@@ -190,8 +191,8 @@ class NamespacedInstallIT {
 
   @Test
   void clusterWideRunIsRefusedWithAClearMessage() {
-    JobProcess.Result result = job.runWith(kubeconfig);
-    assertEquals(1, result.exitCode(), result.toString());
+    JobProcess.Result result = job.runWith(kubeconfig, "--all-namespaces");
+    assertEquals(2, result.exitCode(), result.toString());
     assertTrue(
         result
             .stderr()
@@ -219,13 +220,13 @@ class NamespacedInstallIT {
     InstallSupport.createResource(bed, other, "elsewhere", fqdn, null, null);
 
     JobProcess.Result listed = job.runWith(kubeconfig, "--namespace", other);
-    assertEquals(1, listed.exitCode(), listed.toString());
+    assertEquals(2, listed.exitCode(), listed.toString());
     assertTrue(
         listed.stderr().contains("HTTP 403")
             && listed.stderr().contains("in the namespace \"" + other + "\""),
         listed.toString());
     JobProcess.Result single = job.runWith(kubeconfig, "--policy", other + "/elsewhere");
-    assertEquals(1, single.exitCode(), single.toString());
+    assertEquals(2, single.exitCode(), single.toString());
     assertTrue(single.stderr().contains("HTTP 403"), single.toString());
     assertNull(tryGet(bed, "networkpolicy", "elsewhere", other), "nothing written there");
     assertFalse(

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The job against an API server that misbehaves at the TCP level, through the bed's Toxiproxy: one
- * that never answers (the run's --deadline cuts it short, with a summary, metrics and exit code 3),
- * one that resets connections, and one that is slow.
+ * that never answers (the run's --deadline cuts it short, with a summary, metrics and exit code
+ * 11), one that resets connections, and one that is slow.
  */
 @ExtendWith(TestBedExtension.class)
 class ApiBoundsIT {
@@ -68,13 +68,13 @@ class ApiBoundsIT {
               bed.pushgatewayUrl());
       Duration took = Duration.between(start, Instant.now());
 
-      assertEquals(3, cut.exitCode(), cut.toString());
+      assertEquals(11, cut.exitCode(), cut.toString());
       // Generous for a 10 s deadline, and below 32 s: the API server itself drops a connection
       // that sent no request for 32 s, which would end the stalled list without the deadline.
       // (The CronJob's pod is killed at 55 s; without a deadline a run took about 155 s.)
       assertTrue(took.toSeconds() < 28, "took " + took + "\n" + cut);
       assertTrue(cut.stderr().contains("run finished: listed=0"), cut.toString());
-      assertTrue(cut.stderr().contains("list=cut-short exit=3"), cut.toString());
+      assertTrue(cut.stderr().contains("list=cut-short exit=11"), cut.toString());
       assertTrue(
           cut.stderr()
               .contains(
@@ -83,7 +83,7 @@ class ApiBoundsIT {
                       + "/networkpolicies on API server "
                       + proxy.address()),
           "the log names the request and the API server:\n" + cut);
-      assertEquals(3, pushed("fqdn_job_last_run_exit_code"), cut.toString());
+      assertEquals(11, pushed("fqdn_job_last_run_exit_code"), cut.toString());
       assertEquals(1, pushed("fqdn_job_last_run_failed"));
       assertFalse(get(ns, "untouched").has("status"));
 
@@ -126,7 +126,7 @@ class ApiBoundsIT {
         proxy.stall();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), Files.readString(log));
         String output = Files.readString(log);
-        assertEquals(3, process.exitValue(), output);
+        assertEquals(11, process.exitValue(), output);
         assertTrue(output.contains("cutShort=1"), output);
         assertTrue(output.contains("abandoned=1"), output);
         assertTrue(

@@ -206,9 +206,9 @@ class ApiPriorityIT {
     try {
       JobProcess.Result result =
           job.runWith(kubeconfig, "--policy", bed.namespace() + "/never", "--deadline", "20s");
-      assertEquals(1, result.exitCode(), result.toString());
+      assertEquals(10, result.exitCode(), result.toString());
       assertTrue(result.stderr().contains("HTTP 429"), result.toString());
-      assertTrue(result.stderr().contains("list=failed exit=1"), result.toString());
+      assertTrue(result.stderr().contains("list=failed exit=10"), result.toString());
       assertFalse(BedObjects.get(bed, bed.namespace(), "fqdn", "never").has("status"));
     } finally {
       webhook.clearToxics();

@@ -296,7 +296,7 @@ class OperationIT {
       // Every replica gone (a Deployment scaled to zero): an outage, not a configuration error.
       bed.kubectlApply(slice.formatted("[]"));
       JobProcess.Result gone = job.exec(args);
-      assertEquals(1, gone.exitCode(), gone.toString());
+      assertEquals(10, gone.exitCode(), gone.toString());
       assertTrue(gone.stderr().contains("list no endpoint"), gone.toString());
     } finally {
       bed.kubectl("delete", "namespace", empty, "--wait=false");
@@ -319,7 +319,8 @@ class OperationIT {
             "--kubeconfig",
             bed.kubeconfig().toString(),
             "--dns-from-service",
-            bed.namespace() + "/empty-dns");
+            bed.namespace() + "/empty-dns",
+            "--all-namespaces");
     assertEquals(2, result.exitCode(), result.toString());
     assertTrue(result.stderr().contains("no ready endpoint"), result.toString());
   }
@@ -376,8 +377,9 @@ class OperationIT {
               "--api-timeout",
               "2s",
               "--pushgateway",
-              bed.pushgatewayUrl());
-      assertEquals(1, failed.exitCode(), failed.toString());
+              bed.pushgatewayUrl(),
+              "-A");
+      assertEquals(10, failed.exitCode(), failed.toString());
       String afterFailure = pushgatewayMetrics();
       assertEquals(1, value(afterFailure, "fqdn_job_last_run_failed"), afterFailure);
       assertEquals(

@@ -57,7 +57,7 @@ class RunFailureIT {
   }
 
   @Test
-  void refusedApplyFailsThatResourceOnlyAndExitsOne() throws Exception {
+  void refusedApplyFailsThatResourceOnlyAndExitsTen() throws Exception {
     String name = bed.zone().uniqueName("refused");
     bed.zone().setA(name, "198.51.100.110");
     create("refused", null, name);
@@ -66,7 +66,7 @@ class RunFailureIT {
 
     JobProcess.Result result = job.run("--namespace", bed.namespace());
 
-    assertEquals(1, result.exitCode(), result.toString());
+    assertEquals(10, result.exitCode(), result.toString());
     assertTrue(result.stderr().contains("failed=1"), result.toString());
     assertNull(tryGet("networkpolicy", "refused"));
     JsonObject ready = condition(get("fqdn", "refused"), "Ready");
@@ -104,7 +104,8 @@ class RunFailureIT {
         Thread.sleep(1_500); // the quick name answers; the waiting one cannot within 30 s
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(40, TimeUnit.SECONDS), "exits after SIGTERM");
-        assertEquals(0, process.exitValue(), "a stopped run that wrote what finished exits 0");
+        assertEquals(
+            11, process.exitValue(), "a stopped run writes what finished and exits 11 (cut short)");
       } finally {
         process.destroyForcibly();
       }

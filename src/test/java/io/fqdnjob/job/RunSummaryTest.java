@@ -46,26 +46,26 @@ class RunSummaryTest {
   }
 
   @Test
-  void aResourceNotWrittenExitsOneEvenWhenAlsoCutShort() {
-    assertEquals(1, run(1).exitCode());
-    assertEquals(1, run(1, 2).exitCode());
+  void aResourceNotWrittenExitsTenEvenWhenAlsoCutShort() {
+    assertEquals(10, run(1).exitCode());
+    assertEquals(10, run(1, 2).exitCode());
   }
 
   @Test
-  void resourcesLeftByTheDeadlineExitThree() {
+  void resourcesLeftByTheDeadlineExitEleven() {
     RunSummary summary = run(0, 2);
-    assertEquals(3, summary.exitCode());
+    assertEquals(11, summary.exitCode());
     assertTrue(summary.toString().contains("cutShort=2"), summary.toString());
-    assertTrue(summary.toString().endsWith(" exit=3"), summary.toString());
+    assertTrue(summary.toString().endsWith(" exit=11"), summary.toString());
   }
 
   @Test
-  void aListGivenUpAtTheDeadlineExitsThreeAndAFailedListOne() {
+  void aListGivenUpAtTheDeadlineExitsElevenAndAFailedListTen() {
     RunSummary cut = RunSummary.unlisted(RunSummary.ListOutcome.CUT_SHORT, Duration.ofSeconds(9));
-    assertEquals(3, cut.exitCode());
+    assertEquals(11, cut.exitCode());
     assertTrue(cut.toString().contains("listed=0 "), cut.toString());
-    assertTrue(cut.toString().endsWith("list=cut-short exit=3"), cut.toString());
-    assertEquals(1, RunSummary.unlisted(RunSummary.ListOutcome.FAILED, Duration.ZERO).exitCode());
+    assertTrue(cut.toString().endsWith("list=cut-short exit=11"), cut.toString());
+    assertEquals(10, RunSummary.unlisted(RunSummary.ListOutcome.FAILED, Duration.ZERO).exitCode());
   }
 
   @Test
