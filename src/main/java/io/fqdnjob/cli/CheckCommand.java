@@ -2,7 +2,6 @@ package io.fqdnjob.cli;
 
 import io.fqdnjob.kube.ApiRetry;
 import io.fqdnjob.kube.ConfigurationException;
-import io.fqdnjob.kube.KubeClients;
 import io.fqdnjob.migration.ClusterReader;
 import io.fqdnjob.migration.ClusterState;
 import io.fqdnjob.migration.FirstRunPlan;
@@ -12,7 +11,6 @@ import io.fqdnjob.policy.AddressFilter;
 import io.fqdnjob.policy.StatusRefresh;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,7 +39,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:nothing blocks the switch and every check ran",
-      "1:an unexpected error (a defect)",
+      "1:an unexpected error (a defect); set by the JVM",
       "2:usage or configuration error",
       "12:findings block the switch or need action (listed in the report); also when some checks"
           + " could not run",
@@ -56,11 +55,7 @@ final class CheckCommand implements Callable<Integer> {
       description = "Check the switch from fqdn-controller (the only check so far).")
   boolean migration;
 
-  @Option(
-      names = "--kubeconfig",
-      paramLabel = "FILE",
-      description = "Kubeconfig to use. Default: $KUBECONFIG, ~/.kube/config, then in-cluster.")
-  Path kubeconfig;
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = {"-n", "--namespace"},
@@ -109,7 +104,7 @@ final class CheckCommand implements Callable<Integer> {
     if (maxPeersPerPolicy < 1) {
       throw new ConfigurationException("--max-peers-per-policy must be at least 1");
     }
-    ApiClient client = KubeClients.create(kubeconfig, apiTimeout);
+    ApiClient client = cluster.connect(apiTimeout).client();
     ClusterState state =
         new ClusterReader(client, ApiRetry.standard())
             .read(new TreeSet<>(namespaces), controllerNamespace);

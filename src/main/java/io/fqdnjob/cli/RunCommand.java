@@ -25,7 +25,6 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,20 +64,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
 
-  @Option(
-      names = "--kubeconfig",
-      paramLabel = "FILE",
-      description =
-          "Kubeconfig file to use, that file only. Default: $KUBECONFIG (files separated by ':',"
-              + " merged as kubectl merges them), else ~/.kube/config, else the pod's service"
-              + " account.")
-  Path kubeconfig;
-
-  @Option(
-      names = "--context",
-      paramLabel = "NAME",
-      description = "The kubeconfig's context to use. Default: its current-context.")
-  String context;
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = {"-n", "--namespace"},
@@ -319,7 +305,7 @@ final class RunCommand implements Callable<Integer> {
               + " for the lookups' answers and the writes");
     }
 
-    KubeClients.Connection connection = KubeClients.connect(kubeconfig, context, apiTimeout);
+    KubeClients.Connection connection = cluster.connect(apiTimeout);
     checkNamespaceScope(connection);
     ApiClient client = connection.client();
     ApiRetry retry = ApiRetry.standard();

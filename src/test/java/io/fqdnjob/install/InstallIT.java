@@ -185,13 +185,22 @@ class InstallIT {
     JsonObject jobSpec = spec.getAsJsonObject("jobTemplate").getAsJsonObject("spec");
     JsonObject podSpec = jobSpec.getAsJsonObject("template").getAsJsonObject("spec");
     JsonObject container = container(podSpec);
-    JsonObject rule =
-        jobSpec
-            .getAsJsonObject("podFailurePolicy")
-            .getAsJsonArray("rules")
-            .get(0)
-            .getAsJsonObject();
+    // The first rule that matches decides: a drained pod exits 11 after its SIGTERM, and must be
+    // replaced (Ignore) rather than fail the Job.
+    JsonArray rules = jobSpec.getAsJsonObject("podFailurePolicy").getAsJsonArray("rules");
+    JsonObject disruption = rules.get(0).getAsJsonObject();
+    JsonObject rule = rules.get(1).getAsJsonObject();
     assertAll(
+        () -> assertEquals("Ignore", disruption.get("action").getAsString()),
+        () ->
+            assertEquals(
+                "DisruptionTarget",
+                disruption
+                    .getAsJsonArray("onPodConditions")
+                    .get(0)
+                    .getAsJsonObject()
+                    .get("type")
+                    .getAsString()),
         () -> assertEquals("* * * * *", spec.get("schedule").getAsString()),
         () -> assertEquals("Forbid", spec.get("concurrencyPolicy").getAsString()),
         () -> assertTrue(spec.get("startingDeadlineSeconds").getAsInt() < 60),
@@ -610,7 +619,7 @@ class InstallIT {
               .getAsJsonObject("spec")
               .getAsJsonObject("podFailurePolicy")
               .getAsJsonArray("rules")
-              .get(0)
+              .get(1)
               .getAsJsonObject()
               .getAsJsonObject("onExitCodes")
               .get("values")
