@@ -149,12 +149,17 @@ class MonitoringNodeIT {
       return;
     }
     bed.kubectl("delete", "namespace", ns, "--wait=false", "--ignore-not-found");
-    bed.kubectl(
-        "delete",
-        "clusterrolebinding/" + prefix + "fqdn-job",
-        "clusterrole/" + prefix + "fqdn-job",
-        "--ignore-not-found",
-        "--wait=false");
+    // The install's cluster-scoped objects (ClusterRoles, their binding), by the name prefix.
+    List<String> clusterScoped =
+        bed.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name")
+            .lines()
+            .filter(n -> n.substring(n.indexOf('/') + 1).startsWith(prefix))
+            .toList();
+    if (!clusterScoped.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("delete", "--ignore-not-found", "--wait=false"));
+      args.addAll(clusterScoped);
+      bed.kubectl(args.toArray(String[]::new));
+    }
   }
 
   @Test
