@@ -8,6 +8,7 @@
 #   MODULE   the Go module that holds it, e.g. github.com/prometheus/pushgateway
 #   PACKAGE  the main package to build, e.g. github.com/prometheus/pushgateway
 #   LDFLAGS  added to `-s -w`
+# GO_BINARY_TAGS, when set, gives the build tags (e.g. remove_all_sd).
 #
 # The cache is $FQDN_CACHE_DIR, by default ~/.cache/fqdn-job. The go command checks every module
 # against the Go checksum database. A lock keeps two builds of the same program apart.
@@ -33,7 +34,7 @@ if [ ! -x "$bin" ]; then
       printf 'package main\n' >doc.go
       # -require plus a build by package path avoids `go install pkg@version`, which also asks
       # the module proxy for the list of versions.
-      GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$bin.tmp" "$package"
+      GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath ${GO_BINARY_TAGS:+-tags "$GO_BINARY_TAGS"} -ldflags "-s -w $ldflags" -o "$bin.tmp" "$package"
     ) >&2
     mv "$bin.tmp" "$bin"
   fi

@@ -14,8 +14,8 @@
 #                          forwarding at random to the bed's two BIND servers on the node's address
 #                          (scripts/lib/coredns-binary.sh); test-only, see SECURITY.md
 #   images                 built here by scripts/image.sh and imported into the node's containerd:
-#                          the product image, a pause image, a busybox image for test pods and a
-#                          CoreDNS image
+#                          the product image, a pause image, a busybox image for test pods, a
+#                          CoreDNS image and a Pushgateway image (the bed's binary)
 #
 # The node's address is the bridge's own address (kubelet refuses loopback addresses). In node
 # mode the API server listens on that address, port 6443, and advertises it: pods reach it through
@@ -40,6 +40,7 @@ CNI_NETWORK=fqdn-testbed
 TOOLS_IMAGE=fqdn-job.local/bed-tools:1
 PAUSE_IMAGE=fqdn-job.local/pause:3.10
 COREDNS_IMAGE=fqdn-job.local/coredns:bed
+PUSHGATEWAY_IMAGE=fqdn-job.local/pushgateway:bed
 COREDNS_REPLICAS=2
 
 node_paths() {
@@ -237,7 +238,7 @@ build_node_images() {
   {
     "$REPO_ROOT/scripts/image.sh" --tag "$NODE_IMAGE" --save "$IMAGES_DIR/product.tar" \
       && "$REPO_ROOT/scripts/image.sh" --pause --tag "$PAUSE_IMAGE" --save "$IMAGES_DIR/pause.tar" \
-      && build_tools_image && build_coredns_image
+      && build_tools_image && build_coredns_image && build_pushgateway_image
   } >>"$LOGS/images.log" 2>&1 || {
     tail -n 20 "$LOGS/images.log" >&2
     [ "$started" = 0 ] || "$dockerd" stop >/dev/null 2>&1 || true
@@ -289,6 +290,22 @@ USER 65532:65532
 ENTRYPOINT ["/coredns"]
 EOF
   build_context_image "$context" "$COREDNS_IMAGE" coredns
+}
+
+# The bed's Pushgateway binary (scripts/lib/pushgateway-binary.sh), alone in an image, for tests
+# that run a gateway as a pod (the one on 127.0.0.1 is out of the pods' reach); user 65532.
+build_pushgateway_image() {
+  local context="$IMAGES_DIR/pushgateway-context"
+  rm -rf "$context"
+  mkdir -p "$context"
+  cp "$PUSHGATEWAY_BIN" "$context/pushgateway"
+  cat >"$context/Dockerfile" <<'EOF'
+FROM scratch
+COPY pushgateway /pushgateway
+USER 65532:65532
+ENTRYPOINT ["/pushgateway"]
+EOF
+  build_context_image "$context" "$PUSHGATEWAY_IMAGE" pushgateway
 }
 
 # The version of the CoreDNS binary: its folder in the cache is named after it (go-binary.sh).

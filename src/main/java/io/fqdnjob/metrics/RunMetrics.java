@@ -30,12 +30,7 @@ public final class RunMetrics {
     gauge(registry, "fqdn_job_last_run_timestamp_seconds", "When the last run finished, Unix time.")
         .set(finished);
     lastRunFailed(registry).set(metrics.succeeded ? 0 : 1);
-    gauge(
-            registry,
-            "fqdn_job_last_run_exit_code",
-            "Exit code of the last run: 0 completed, 1 some resource not written or nothing listed,"
-                + " 3 cut short by --deadline (the rest is left for the next run).")
-        .set(summary.exitCode());
+    exitCode(registry).set(summary.exitCode());
     gauge(registry, "fqdn_job_run_duration_seconds", "How long the last run took.")
         .set(summary.duration().toMillis() / 1000.0);
     Gauge resources =
@@ -100,6 +95,7 @@ public final class RunMetrics {
             "When the last run finished, Unix time.")
         .set(finishedAt.toEpochMilli() / 1000.0);
     lastRunFailed(metrics.registry).set(1);
+    exitCode(metrics.registry).set(RunSummary.EXIT_FAILED);
     return metrics;
   }
 
@@ -107,8 +103,24 @@ public final class RunMetrics {
     return gauge(
         registry,
         "fqdn_job_last_run_failed",
-        "1 when the last run left some resource unwritten (also when cut short by its deadline) or"
-            + " could not run at all, else 0.");
+        "1 when the last run left some resource unwritten: it failed (exit code "
+            + RunSummary.EXIT_FAILED
+            + ", also when it could not run at all) or was cut short (exit code "
+            + RunSummary.EXIT_CUT_SHORT
+            + "); else 0.");
+  }
+
+  private static Gauge exitCode(PrometheusRegistry registry) {
+    return gauge(
+        registry,
+        "fqdn_job_last_run_exit_code",
+        "Exit code of the last run: "
+            + RunSummary.EXIT_COMPLETED
+            + " completed, "
+            + RunSummary.EXIT_FAILED
+            + " failed (some resource not written after retries, or nothing listed), "
+            + RunSummary.EXIT_CUT_SHORT
+            + " cut short by --deadline or SIGTERM (the rest is left for the next run).");
   }
 
   /** Returns the registry holding the metrics. */
@@ -125,8 +137,11 @@ public final class RunMetrics {
     return Gauge.builder().name(name).help(help).register(registry);
   }
 
-  /** Labels identifying this process's series on the gateway, e.g. its shard. */
+  /**
+   * Labels identifying this process's series on the gateway: its pod's namespace and its shard
+   * ({@link GroupingKey}).
+   */
   public static Map<String, String> groupingKey(int shardIndex, int shardCount) {
-    return shardCount > 1 ? Map.of("shard", String.valueOf(shardIndex)) : Map.of();
+    return GroupingKey.forThisProcess(shardIndex, shardCount);
   }
 }

@@ -8,7 +8,6 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PrometheusRuleTest {
   @Test
   void everyFqdnJobMetricInTheAlertsIsPushedByARun() throws Exception {
-    String rules = Files.readString(Path.of("kustomize/monitoring/prometheusrule.yaml"));
+    String rules = Files.readString(PromtoolRulesIT.RULE);
     Set<String> referenced = new TreeSet<>();
     Matcher m = Pattern.compile("fqdn_job_[a-z_]+").matcher(rules);
     while (m.find()) {
@@ -95,5 +94,19 @@ class PrometheusRuleTest {
     String exposed = out.toString(StandardCharsets.UTF_8);
     assertFalse(exposed.contains("fqdn_job_last_success_timestamp_seconds"), exposed);
     assertTrue(exposed.contains("fqdn_job_last_run_failed 1"), exposed);
+  }
+
+  @Test
+  void aRunThatCouldNotListPushesTheFailedExitCode() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create()
+        .write(out, RunMetrics.ofFailedRun(Instant.EPOCH).registry().scrape());
+    String exposed = out.toString(StandardCharsets.UTF_8);
+    assertTrue(
+        exposed.contains("fqdn_job_last_run_exit_code " + RunSummary.EXIT_FAILED + ".0\n")
+            || exposed.contains("fqdn_job_last_run_exit_code " + RunSummary.EXIT_FAILED + "\n"),
+        exposed);
+    assertTrue(exposed.contains("fqdn_job_last_run_failed 1"), exposed);
+    assertFalse(exposed.contains("fqdn_job_last_success_timestamp_seconds"), exposed);
   }
 }
