@@ -214,7 +214,7 @@ class InstallIT {
         () -> assertEquals("Never", podSpec.get("restartPolicy").getAsString()),
         () -> assertEquals(NAME, podSpec.get("serviceAccountName").getAsString()),
         () -> assertTrue(podSpec.get("automountServiceAccountToken").getAsBoolean()),
-        () -> assertEquals(List.of("run", "--deadline", "40s"), args(podSpec)),
+        () -> assertEquals(List.of("run", "--all-namespaces", "--deadline", "40s"), args(podSpec)),
         () -> assertEquals(PLACEHOLDER, container.get("image").getAsString()),
         () ->
             assertTrue(
@@ -311,7 +311,14 @@ class InstallIT {
     JsonObject podSpec = cronJobPodSpec(only(objects, "CronJob", NAME));
     assertEquals(
         List.of(
-            "run", "--deadline", "40s", "--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"),
+            "run",
+            "--all-namespaces",
+            "--deadline",
+            "40s",
+            "--dns-server",
+            "10.0.0.10",
+            "--dns-server",
+            "10.0.0.11"),
         args(podSpec));
     JsonArray egress =
         only(objects, "NetworkPolicy", NAME).getAsJsonObject("spec").getAsJsonArray("egress");
@@ -330,7 +337,13 @@ class InstallIT {
     InstallSupport.apply(bed, overlay, true);
     List<JsonObject> objects = render(bed, overlay);
     assertEquals(
-        List.of("run", "--deadline", "40s", "--dns-from-service", "kube-system/kube-dns"),
+        List.of(
+            "run",
+            "--all-namespaces",
+            "--deadline",
+            "40s",
+            "--dns-from-service",
+            "kube-system/kube-dns"),
         args(cronJobPodSpec(only(objects, "CronJob", NAME))));
 
     // A DNS Service in kube-system with documentation addresses; the run is scoped to nothing,
@@ -411,7 +424,10 @@ class InstallIT {
     JsonObject spec = deployment.getAsJsonObject("spec");
     JsonObject podSpec = spec.getAsJsonObject("template").getAsJsonObject("spec");
     assertAll(
-        () -> assertEquals(List.of("run", "--loop", "--max-interval", "30s"), args(podSpec)),
+        () ->
+            assertEquals(
+                List.of("run", "--all-namespaces", "--loop", "--max-interval", "30s"),
+                args(podSpec)),
         () -> assertEquals(1, spec.get("replicas").getAsInt()),
         () -> assertEquals("Recreate", spec.getAsJsonObject("strategy").get("type").getAsString()),
         () -> assertTrue(podSpec.get("terminationGracePeriodSeconds").getAsInt() > 20),
@@ -452,7 +468,7 @@ class InstallIT {
         () -> assertEquals(3, jobSpec.get("parallelism").getAsInt()),
         () ->
             assertEquals(
-                List.of("run", "--deadline", "40s", "--shard-count", "3"),
+                List.of("run", "--all-namespaces", "--deadline", "40s", "--shard-count", "3"),
                 args(jobSpec.getAsJsonObject("template").getAsJsonObject("spec"))),
         () -> assertTrue(jobSpec.has("podFailurePolicy")));
   }
@@ -528,9 +544,15 @@ class InstallIT {
       fail.accept("names a real registry");
     }
     List<String> own =
-        loop
-            ? List.of("run", "--loop", "--max-interval", "30s")
-            : List.of("run", "--deadline", "40s");
+        new ArrayList<>(
+            loop
+                ? List.of("run", "--loop", "--max-interval", "30s")
+                : List.of("run", "--deadline", "40s"));
+    // Every namespace the ServiceAccount may read, said in the arguments; the namespaced
+    // component turns it into --namespace $(POD_NAMESPACE).
+    if (!namespaced) {
+      own.add(1, "--all-namespaces");
+    }
     // Each component's arguments, as one group.
     List<List<String>> expectedArgs = new ArrayList<>();
     if (components.contains("sharded")) {

@@ -299,6 +299,8 @@ class MonitoringNodeIT {
     int flag = args.indexOf("--pushgateway");
     assertTrue(flag >= 0, "the component's --pushgateway in " + args);
     assertEquals("$(FQDN_JOB_PUSHGATEWAY)", args.get(flag + 1), args.toString());
+    // Only this test's namespace: the base's --all-namespaces gives way to --namespace.
+    assertTrue(args.remove("--all-namespaces"), args.toString());
     args.addAll(List.of("--namespace", ns));
     List<Map<String, Object>> workloadOps = new ArrayList<>();
     if (variant == Variant.LOOP) {

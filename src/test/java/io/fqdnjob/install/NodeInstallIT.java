@@ -481,6 +481,7 @@ class NodeInstallIT {
                 cronArgs,
                 List.of(
                     "run",
+                    "--all-namespaces",
                     "--deadline",
                     "40s",
                     "--dns-server",
@@ -494,7 +495,7 @@ class NodeInstallIT {
       case LOOP_CUSTOM_DNS -> {
         workloadKind = "Deployment";
         String args = "/spec/template/spec/containers/0/args";
-        List<String> loop = List.of("run", "--loop", "--max-interval", "30s");
+        List<String> loop = List.of("run", "--all-namespaces", "--loop", "--max-interval", "30s");
         List<String> placeholders = new ArrayList<>(loop);
         placeholders.addAll(List.of("--dns-server", "10.0.0.10", "--dns-server", "10.0.0.11"));
         List<String> bed = new ArrayList<>(loop);
