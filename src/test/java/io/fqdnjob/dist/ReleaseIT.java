@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -368,8 +369,7 @@ class ReleaseIT {
       }
     }
     assertFalse(installed.isEmpty());
-    assertEquals(
-        new TreeSet<>(installed.entrySet()).toString(), new TreeSet<>(debs.entrySet()).toString());
+    assertEquals(new TreeMap<>(installed), new TreeMap<>(debs));
     System.out.printf(
         "ReleaseIT: SBOM of %d components (%d jars, the runtime %s, %d Debian packages)%n",
         sbom.getAsJsonArray("components").size(), jars.size(), runtime, debs.size());
