@@ -238,11 +238,11 @@ class ReleaseIT {
     JsonObject config = config();
     JsonObject labels = config.getAsJsonObject("config").getAsJsonObject("Labels");
     JsonObject annotations = manifest().getAsJsonObject("annotations");
-    expected.forEach(
-        (name, value) -> {
-          assertEquals(value, labels.get(name).getAsString(), "label " + name);
-          assertEquals(value, annotations.get(name).getAsString(), "annotation " + name);
-        });
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      assertEquals(e.getValue(), labels.get(e.getKey()).getAsString(), "label " + e.getKey());
+      assertEquals(
+          e.getValue(), annotations.get(e.getKey()).getAsString(), "annotation " + e.getKey());
+    }
     assertEquals(created, config.get("created").getAsString());
     assertEquals("65532:65532", config.getAsJsonObject("config").get("User").getAsString());
     assertEquals("amd64", config.get("architecture").getAsString());
@@ -694,21 +694,21 @@ class ReleaseIT {
       seen.append(line).append('\n');
       Matcher m = SERVING.matcher(line);
       if (m.find()) {
-        Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    reader.transferTo(Writer.nullWriter());
-                  } catch (IOException e) {
-                    // the registry stopped
-                  }
-                });
+        Thread drain = new Thread(() -> drain(reader));
         drain.setDaemon(true);
         drain.start();
         return Integer.parseInt(m.group(1));
       }
     }
     throw new AssertionError("crane registry serve ended without serving: " + seen);
+  }
+
+  private static void drain(BufferedReader reader) {
+    try {
+      reader.transferTo(Writer.nullWriter());
+    } catch (IOException e) {
+      // the registry stopped
+    }
   }
 
   /** Removes the images, content and snapshots of a containerd namespace, then the namespace. */
