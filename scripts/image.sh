@@ -11,8 +11,8 @@
 #                   fqdn-job.local/pause:3.10
 #   --save FILE     where to write the image archive, for `docker load -i FILE`,
 #                   `ctr -n k8s.io images import FILE`, `skopeo copy oci-archive:FILE ...` or
-#                   `crane push FILE ...`; by default target/image/fqdn-job-<version>.oci.tar
-#                   (with --pause: also `docker save` it to FILE)
+#                   `crane push DIR ...` of it unpacked; by default
+#                   target/image/fqdn-job-<version>.oci.tar (with --pause: `docker save` to FILE)
 #   --no-package    use target/fqdn-job-*-dist.tar.gz as it is rather than `./mvnw package`
 #   --pause         build the pause image
 #
