@@ -1,37 +1,48 @@
 #!/usr/bin/env bash
-# Builds the container image of fqdn-job from src/main/docker/Dockerfile, offline, with a private
-# Docker daemon (scripts/lib/dockerd.sh), and prints its size. With --pause, builds instead the
-# pause image that a Kubernetes node runs in every pod (scripts/lib/pause.c).
+# Builds the container image of fqdn-job, offline and reproducibly: the same commit, pins and
+# machine kind give the same image digest. The image is assembled from folders by
+# scripts/lib/oci-image.py (no Docker daemon, no Dockerfile) and written as one archive that is
+# both an OCI image layout and a `docker save` archive. With --pause, builds instead the pause
+# image that a Kubernetes node runs in every pod (scripts/lib/pause.c), with a Docker daemon.
 #
 # Usage: scripts/image.sh [--tag NAME:TAG] [--save FILE] [--no-package]
 #        scripts/image.sh --pause [--tag NAME:TAG] [--save FILE]
 #   --tag NAME:TAG  the image's name: fqdn-job:<version in pom.xml> by default, with --pause
 #                   fqdn-job.local/pause:3.10
-#   --save FILE     also write the image to FILE with `docker save`, for `docker load` or
-#                   `ctr -n k8s.io images import FILE`
+#   --save FILE     where to write the image archive, for `docker load -i FILE`,
+#                   `ctr -n k8s.io images import FILE`, `skopeo copy oci-archive:FILE ...` or
+#                   `crane push DIR ...` of it unpacked; by default
+#                   target/image/fqdn-job-<version>.oci.tar (with --pause: `docker save` to FILE)
 #   --no-package    use target/fqdn-job-*-dist.tar.gz as it is rather than `./mvnw package`
 #   --pause         build the pause image
 #
-# The build context, target/image/context, holds what the Dockerfile copies:
-#   fqdn-job/     the distribution tarball, unpacked
-#   jre/          a jlink runtime of the project's JDK (scripts/lib/java.sh) with the modules that
-#                 jdeps finds in lib/*.jar, less java.desktop (see JLINK_DROP)
-#   rootfs/       the base: glibc's loader and the glibc libraries that jre/ links against, plus
-#                 libgcc_s and the C.UTF-8 locale; busybox as /bin/sh and the applets that
-#                 bin/fqdn-job and scripts/aot-train.sh run; /etc/passwd and /etc/group with user
-#                 and group 65532 (nonroot); an empty /tmp (mode 1777); the packages' control
-#                 files in /var/lib/dpkg/status.d for image scanners. The files come from the
-#                 Debian packages that apt-get downloads (no installation) into
-#                 $FQDN_CACHE_DIR/image/debs, by default ~/.cache/fqdn-job/image/debs.
-#   aot-train.sh  scripts/aot-train.sh, which the build runs once to train the AOT cache
-# Every file there gets the same modification time, the epoch: the AOT cache records the jars'
-# times, and Docker's build cache reuses every step whose input is unchanged.
+# The image, three layers (files owned by root, read-only to the job, all of one time):
+#   /             the base: glibc's loader and the glibc libraries that the runtime links
+#                 against, plus libgcc_s and the C.UTF-8 locale; busybox as /bin/sh and the
+#                 applets that bin/fqdn-job runs; /etc/passwd and /etc/group with user and group
+#                 65532 (nonroot); an empty /tmp (mode 1777); the packages' control files in
+#                 /var/lib/dpkg/status.d for image scanners and their copyright files in
+#                 /usr/share/doc; fqdn-job's LICENSE in /usr/share/doc/fqdn-job. The files come
+#                 from the Debian packages pinned in src/main/docker/pins.txt, which apt-get
+#                 downloads (no installation) into $FQDN_CACHE_DIR/image/debs, by default
+#                 ~/.cache/fqdn-job/image/debs.
+#   /opt/java     a jlink runtime of the JDK pinned in src/main/docker/pins.txt with the modules
+#                 that jdeps finds in lib/*.jar, less java.desktop (see JLINK_DROP)
+#   /opt/fqdn-job the distribution tarball, unpacked
+# Its configuration (user 65532, entry point, environment, fixed labels) is
+# src/main/docker/image-config.json; image.sh adds the labels and manifest annotations
+# org.opencontainers.image.{version,revision,source,created} and the runtime's and packages'
+# versions. It holds no AOT cache (scripts/aot-train.sh): two trainings never give the same bytes.
+# The staged folders stay in target/image/context; target/image/record.tsv lists what went in
+# (for the SBOM of scripts/release.sh); target/image/digest holds the image's digest.
 #
-# Needs root, for the private daemon. Environment: FQDN_CACHE_DIR (caches, as in the other
-# scripts); FQDN_DOCKER_HOST, a Docker daemon to build with instead of the private one (e.g.
-# unix:///var/run/docker.sock); FQDN_DOCKERD_KEEP=1 leaves the private daemon running, which this
-# script otherwise stops when it started it; FQDN_IMAGE_JLINK_COMPRESS, jlink's --compress value
-# (default zip-6; `none` for none).
+# Environment: SOURCE_DATE_EPOCH, the time of every file and of the image's `created` (default:
+# the time of the last commit, `git log -1 --format=%ct`); FQDN_IMAGE_REVISION (default: `git
+# rev-parse HEAD`, with -dirty when the work tree has changes) and FQDN_IMAGE_SOURCE (default:
+# the URL of the git remote origin) for the labels; FQDN_CACHE_DIR (caches, as in the other
+# scripts); FQDN_IMAGE_JLINK_COMPRESS, jlink's --compress value (default zip-6; `none` for none).
+# For --pause only (needs root): FQDN_DOCKER_HOST, a Docker daemon to build with instead of the
+# private one (scripts/lib/dockerd.sh); FQDN_DOCKERD_KEEP=1 leaves the private daemon running.
 set -euo pipefail
 umask 022
 
@@ -43,14 +54,11 @@ WORK="$REPO_ROOT/target/image"
 DOCKER=/usr/bin/docker
 DOCKERD="$SCRIPT_DIR/lib/dockerd.sh"
 
-# The Debian packages of the base. Every library that jre/ links against must come from one of
-# them (the script checks). libgcc-s1: glibc loads libgcc_s.so.1 at run time to unwind a thread
-# that exits or is cancelled, and aborts without it. libc-bin: the C.UTF-8 locale only; in the
-# POSIX locale the JVM would write `?` for every non-ASCII character on stdout. base-files:
-# /etc/os-release and /etc/debian_version, by which scanners tell the distribution.
-BASE_PACKAGES=(libc6 libgcc-s1 libc-bin busybox-static base-files)
+PINS="$REPO_ROOT/src/main/docker/pins.txt"
+IMAGE_CONFIG="$REPO_ROOT/src/main/docker/image-config.json"
+OCI_IMAGE="$SCRIPT_DIR/lib/oci-image.py"
 # The applets linked into /bin: those bin/fqdn-job runs (dirname, ls, sed) and those
-# scripts/aot-train.sh and the Dockerfile's RUN step run.
+# scripts/aot-train.sh runs, to train an AOT cache on the image's runtime by hand.
 APPLETS=(sh cat cut date dirname du grep ls mktemp mv rm sed tail)
 # Modules jdeps reports that only code the job never runs needs. java.desktop (13 MB, and AWT's
 # native libraries): java.beans, for JavaBeans introspection in SnakeYAML and Jackson (both
@@ -58,8 +66,8 @@ APPLETS=(sh cat cut date dirname du grep ls mktemp mv rm sed tail)
 # lists), commons-lang3's circuit breakers and commons-compress's Pack200.
 JLINK_DROP=(java.desktop)
 # Measured on the image (2 cores; figures in README, Packaging): zip-6 makes it 22 MB smaller
-# (135 instead of 157 MB), though 5 MB larger gzipped, and adds at most some 5 % of start-up CPU,
-# within the noise: the AOT cache holds the classes a run loads.
+# (135 instead of 157 MB), though 5 MB larger gzipped, and adds at most some 5 % of start-up CPU
+# (measured with an AOT cache, which held the classes a run loads).
 JLINK_COMPRESS=${FQDN_IMAGE_JLINK_COMPRESS:-zip-6}
 PAUSE_TAG=fqdn-job.local/pause:3.10
 
@@ -73,7 +81,7 @@ set -E
 trap 'log "error: failed (exit $?) at line $LINENO of ${BASH_SOURCE[0]}: $BASH_COMMAND"' ERR
 
 usage() {
-  sed -n '6,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '8,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
@@ -200,9 +208,12 @@ EOF
 stage_distribution() {
   local tarballs
   if [ $package -eq 1 ]; then
-    log "packaging (./mvnw package -DskipTests)"
-    (cd "$REPO_ROOT" && ./mvnw -B -q -DskipTests -Dspotless.check.skip=true package >&2) \
-      || die "packaging failed (./mvnw -B -q -DskipTests package)"
+    log "packaging (./mvnw package -Dmaven.test.skip=true)"
+    # The jars' entries get the time SOURCE_DATE_EPOCH: the same sources give the same jars. The
+    # tests are not compiled either: nothing of them goes into the image.
+    (cd "$REPO_ROOT" && ./mvnw -B -q -Dmaven.test.skip=true -Dspotless.check.skip=true \
+      "-Dproject.build.outputTimestamp=$SOURCE_DATE_EPOCH" package >&2) \
+      || die "packaging failed (./mvnw -B -q -Dmaven.test.skip=true package)"
   fi
   shopt -s nullglob
   tarballs=("$REPO_ROOT"/target/fqdn-job-*-dist.tar.gz)
@@ -257,24 +268,55 @@ stage_runtime() {
   echo "$stamp" >"$WORK/jre.stamp"
 }
 
-# Sets CANDIDATE[package] to the version apt would install, for every package of BASE_PACKAGES.
-declare -A CANDIDATE
-resolve_candidates() {
-  local pkg version
-  CANDIDATE=()
-  while read -r pkg version; do
-    [ "$version" = "(none)" ] || CANDIDATE[$pkg]=$version
-  done < <(apt-cache policy "${BASE_PACKAGES[@]}" 2>/dev/null \
-    | awk '/^[^ ]/ { sub(/:$/, "", $1); pkg = $1 } /^ *Candidate:/ { print pkg, $2 }')
-  for pkg in "${BASE_PACKAGES[@]}"; do
-    [ -n "${CANDIDATE[$pkg]:-}" ] || return 1
-  done
+# Reads src/main/docker/pins.txt: sets JDK_PIN and PINNED (package -> version, in the file's
+# order in BASE_PACKAGES).
+declare -A PINNED
+BASE_PACKAGES=()
+JDK_PIN=
+read_pins() {
+  local kind name version rest line=0
+  [ -f "$PINS" ] || die "$PINS is missing"
+  while read -r kind name version rest; do
+    line=$((line + 1))
+    case $kind in
+      '' | '#'*) continue ;;
+      jdk)
+        [ -n "$name" ] && [ -z "$version" ] || die "$PINS line $line: expected \`jdk VERSION\`"
+        JDK_PIN=$name
+        ;;
+      deb)
+        [ -n "$version" ] && [ -z "$rest" ] || die "$PINS line $line: expected \`deb PACKAGE VERSION\`"
+        PINNED[$name]=$version
+        BASE_PACKAGES+=("$name")
+        ;;
+      *) die "$PINS line $line: unknown kind '$kind' (jdk or deb)" ;;
+    esac
+  done <"$PINS"
+  [ -n "$JDK_PIN" ] || die "$PINS pins no JDK (a line \`jdk VERSION\`)"
+  [ ${#BASE_PACKAGES[@]} -gt 0 ] || die "$PINS pins no Debian package"
 }
 
-# Prints the path of the .deb of PACKAGE's candidate version in $DEBS, downloading it first;
+# Sets JAVA_HOME to the JDK of the pinned version: $JAVA_HOME or one under /usr/lib/jvm.
+pick_pinned_jdk() {
+  local candidate version found= seen=()
+  for candidate in ${JAVA_HOME:+"$JAVA_HOME"} /usr/lib/jvm/*; do
+    [ -f "$candidate/release" ] && [ -x "$candidate/bin/jlink" ] || continue
+    version=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$candidate/release")
+    seen+=("$candidate (${version:-no JAVA_RUNTIME_VERSION})")
+    if [ "$version" = "$JDK_PIN" ]; then
+      found=$candidate
+      break
+    fi
+  done
+  [ -n "$found" ] || die "no JDK $JDK_PIN (pinned in src/main/docker/pins.txt) in \$JAVA_HOME or /usr/lib/jvm; found: ${seen[*]:-none}. Install that JDK, or change the pin (the image's digest changes with it)"
+  export JAVA_HOME=$found
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# Prints the path of the .deb of PACKAGE's pinned version in $DEBS, downloading it first;
 # returns 1 when the download fails.
 fetch_deb() {
-  local pkg=$1 version=${CANDIDATE[$1]} deb
+  local pkg=$1 version=${PINNED[$1]} deb
   for deb in "$DEBS/${pkg}"_*.deb; do
     if [ -f "$deb" ] && [ "$(dpkg-deb -f "$deb" Version)" = "$version" ]; then
       echo "$deb"
@@ -293,31 +335,39 @@ fetch_deb() {
   return 1
 }
 
-# Makes $CONTEXT/rootfs from the Debian packages; sets BASE_RECORD to "package=version ...".
+# Makes $CONTEXT/rootfs from the Debian packages; sets BASE_RECORD to "package=version ..." and
+# writes their name, version, architecture and source package to $WORK/record.tsv.
 stage_rootfs() {
   local rootfs="$CONTEXT/rootfs" x="$WORK/debs" pkg deb file soname found needed=() applet
   mkdir -p "$DEBS"
   rm -rf "$rootfs" "$x"
   mkdir -p "$x" "$rootfs"/{bin,etc,lib/x86_64-linux-gnu,lib64,tmp,var/lib/dpkg/status.d}
   BASE_RECORD=
-  # The versions of the machine's package lists; refreshed when a package is unknown or its
-  # candidate version can no longer be downloaded (the mirror moved on).
-  if ! resolve_candidates; then
-    apt-get update >&2 || die "apt-get update failed"
-    resolve_candidates || die "apt has no version to install of one of ${BASE_PACKAGES[*]}"
-  fi
   for pkg in "${BASE_PACKAGES[@]}"; do
+    # The pinned version is in the cache, else downloaded; when the package lists do not know it
+    # (yet, or no longer), once more after refreshing them.
     if ! deb=$(fetch_deb "$pkg"); then
-      log "downloading $pkg failed; updating the package lists (apt-get update) and trying again"
+      log "downloading $pkg ${PINNED[$pkg]} failed; updating the package lists (apt-get update) and trying again"
       apt-get update >&2 || die "apt-get update failed"
-      resolve_candidates || die "apt has no version to install of one of ${BASE_PACKAGES[*]}"
-      deb=$(fetch_deb "$pkg") || die "apt-get download $pkg=${CANDIDATE[$pkg]} failed"
+      deb=$(fetch_deb "$pkg") \
+        || die "apt-get download $pkg=${PINNED[$pkg]} failed: the Debian mirror no longer serves the version pinned in src/main/docker/pins.txt (\`apt-cache policy $pkg\` names the one it has: pin it)"
     fi
+    [ "$(dpkg-deb -f "$deb" Architecture)" = amd64 ] || [ "$(dpkg-deb -f "$deb" Architecture)" = all ] \
+      || die "$deb is not for amd64"
     dpkg-deb -x "$deb" "$x/$pkg" || die "dpkg-deb -x $deb failed"
     # The package's control fields, where scanners (Trivy, Grype) look in distroless images.
     dpkg-deb -f "$deb" >"$rootfs/var/lib/dpkg/status.d/$pkg" || die "dpkg-deb -f $deb failed"
+    # Its copyright file: the licenses of what the image carries from it.
+    if [ -f "$x/$pkg/usr/share/doc/$pkg/copyright" ]; then
+      mkdir -p "$rootfs/usr/share/doc/$pkg"
+      cp "$x/$pkg/usr/share/doc/$pkg/copyright" "$rootfs/usr/share/doc/$pkg/copyright"
+    fi
     BASE_RECORD+="${BASE_RECORD:+ }$pkg=$(dpkg-deb -f "$deb" Version)"
+    printf 'deb\t%s\t%s\t%s\t%s\n' "$pkg" "$(dpkg-deb -f "$deb" Version)" \
+      "$(dpkg-deb -f "$deb" Architecture)" "$(dpkg-deb -f "$deb" Source | cut -d' ' -f1)" >>"$WORK/record.tsv"
   done
+  mkdir -p "$rootfs/usr/share/doc/fqdn-job"
+  cp "$REPO_ROOT/LICENSE" "$rootfs/usr/share/doc/fqdn-job/LICENSE"
 
   # The libraries that the runtime's programs and libraries link against, less its own (ldd
   # finds libjvm.so only from those with a search path to it; the JVM has loaded it before the
@@ -376,37 +426,64 @@ EOF
 
 build_job() {
   CONTEXT="$WORK/context"
-  local name version revision java_runtime
-  # shellcheck source=lib/java.sh
-  # shellcheck source=lib/java.sh
-  source "$SCRIPT_DIR/lib/java.sh" || die "no JDK found (scripts/lib/java.sh)"
+  local name version revision source java_runtime java_vendor digest folder
+  read_pins
+  pick_pinned_jdk
+  if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    SOURCE_DATE_EPOCH=$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null) \
+      || die "SOURCE_DATE_EPOCH is not set and $REPO_ROOT is no git work tree to take the last commit's time from"
+  fi
+  [[ $SOURCE_DATE_EPOCH =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH must be seconds since the epoch: '$SOURCE_DATE_EPOCH'"
+  export SOURCE_DATE_EPOCH
   version=$(sed -n '/<artifactId>fqdn-job<\/artifactId>/,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' \
     "$REPO_ROOT/pom.xml" | head -n 1)
   [ -n "$version" ] || die "cannot read the project's version from pom.xml"
   name=${tag:-fqdn-job:$version}
+  save=${save:-$WORK/fqdn-job-$version.oci.tar}
+  if [ -n "${FQDN_IMAGE_REVISION:-}" ]; then
+    revision=$FQDN_IMAGE_REVISION
+  else
+    revision=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+    if [ "$revision" != unknown ] && [ -n "$(git -C "$REPO_ROOT" status --porcelain 2>/dev/null)" ]; then
+      revision+=-dirty
+    fi
+  fi
+  source=${FQDN_IMAGE_SOURCE:-$(git -C "$REPO_ROOT" remote get-url origin 2>/dev/null || echo unknown)}
   mkdir -p "$CONTEXT"
-  rm -rf "$CONTEXT/rootfs" "$CONTEXT/aot-train.sh"
+  rm -rf "$CONTEXT/rootfs" "$CONTEXT/aot-train.sh" "$WORK/digest"
+  java_runtime=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"/\1/p' "$JAVA_HOME/release")
+  java_vendor=$(sed -n 's/^IMPLEMENTOR="\(.*\)"/\1/p' "$JAVA_HOME/release")
+  printf 'jdk\t%s\t%s\t%s\t%s\n' "$java_runtime" "$java_vendor" \
+    "$(sed -n 's/^IMPLEMENTOR_VERSION="\(.*\)"/\1/p' "$JAVA_HOME/release")" \
+    "$(sed -n 's/^SOURCE_REPO="\(.*\)"/\1/p' "$JAVA_HOME/release")" >"$WORK/record.tsv"
 
   stage_distribution
   stage_runtime
   stage_rootfs
-  cp "$SCRIPT_DIR/aot-train.sh" "$CONTEXT/aot-train.sh"
-  # Nobody but root may change a file; then every file gets the same time.
+  printf 'modules\t%s\n' "$(sed -n 's/^MODULES="\(.*\)"/\1/p' "$CONTEXT/jre/release")" >>"$WORK/record.tsv"
+  # Nobody but root may change a file (the layers give every file owner and group 0).
   chmod -R go-w "$CONTEXT"
   chmod 1777 "$CONTEXT/rootfs/tmp"
-  find "$CONTEXT" -exec touch -h -d @0 {} + || die "setting the files' times failed"
   log "context: $(du -sm "$CONTEXT" | cut -f1) MB in $CONTEXT"
 
-  revision=$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-  if [ "$revision" != unknown ] && [ -n "$(git -C "$REPO_ROOT" status --porcelain 2>/dev/null)" ]; then
-    revision+=-dirty
-  fi
-  java_runtime=$(sed -n 's/^IMPLEMENTOR_VERSION="\(.*\)"/\1/p' "$JAVA_HOME/release")
-  use_daemon
-  docker_build "$name" "$CONTEXT" "$REPO_ROOT/src/main/docker/Dockerfile" \
-    --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
-    --build-arg "JAVA_RUNTIME=${java_runtime:-unknown}" --build-arg "BASE_PACKAGES=$BASE_RECORD"
-  report "$name"
+  local labels=(
+    "org.opencontainers.image.version=$version"
+    "org.opencontainers.image.revision=$revision"
+    "org.opencontainers.image.source=$source"
+    "org.opencontainers.image.created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
+    "org.opencontainers.image.licenses=Apache-2.0"
+  )
+  local args=(--output "$save" --created "$SOURCE_DATE_EPOCH" --ref "$name" --config "$IMAGE_CONFIG"
+    --layer "$CONTEXT/rootfs=/" --layer "$CONTEXT/jre=/opt/java" --layer "$CONTEXT/fqdn-job=/opt/fqdn-job"
+    --label "io.fqdnjob.image.java=$java_vendor $java_runtime" --label "io.fqdnjob.image.base-packages=$BASE_RECORD")
+  for folder in "${labels[@]}"; do
+    args+=(--label "$folder" --annotation "$folder")
+  done
+  mkdir -p "$(dirname "$save")"
+  digest=$(python3 "$OCI_IMAGE" "${args[@]}") || die "assembling the image failed (scripts/lib/oci-image.py)"
+  echo "$digest" >"$WORK/digest"
+  log "built $name: $digest, $(stat -c %s "$save") bytes ($(awk -v s="$(stat -c %s "$save")" 'BEGIN { printf "%.1f", s / 1e6 }') MB) in $save"
+  log "load it with \`docker load -i $save\`, \`ctr -n k8s.io images import $save\`, or copy it to a registry with \`skopeo copy oci-archive:$save docker://REGISTRY/fqdn-job:$version\`"
 }
 
 cd "$REPO_ROOT"
