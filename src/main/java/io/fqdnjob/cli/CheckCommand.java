@@ -82,14 +82,6 @@ final class CheckCommand implements Callable<Integer> {
   int maxPeersPerPolicy;
 
   @Option(
-      names = "--api-timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = Durations.class,
-      description = "Timeout of one API request (default: ${DEFAULT-VALUE}).")
-  Duration apiTimeout;
-
-  @Option(
       names = {"-o", "--output"},
       paramLabel = "text|json",
       defaultValue = "text",
@@ -104,7 +96,7 @@ final class CheckCommand implements Callable<Integer> {
     if (maxPeersPerPolicy < 1) {
       throw new ConfigurationException("--max-peers-per-policy must be at least 1");
     }
-    ApiClient client = cluster.connect(apiTimeout).client();
+    ApiClient client = cluster.connect().client();
     ClusterState state =
         new ClusterReader(client, ApiRetry.standard())
             .read(new TreeSet<>(namespaces), controllerNamespace);

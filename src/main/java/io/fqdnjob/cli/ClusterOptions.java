@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** Which cluster a command talks to: {@code --kubeconfig} and {@code --context}, as kubectl. */
+/**
+ * Which cluster a command talks to, {@code --kubeconfig} and {@code --context} as kubectl has them,
+ * and how long one request to it may take, {@code --api-timeout}.
+ */
 final class ClusterOptions {
   @Option(
       names = "--kubeconfig",
@@ -23,8 +26,16 @@ final class ClusterOptions {
       description = "The kubeconfig's context to use. Default: its current-context.")
   String context;
 
-  /** Connects as these options say; each API request is bounded by {@code timeout}. */
-  KubeClients.Connection connect(Duration timeout) throws ConfigurationException {
-    return KubeClients.connect(kubeconfig, context, timeout);
+  @Option(
+      names = "--api-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = Durations.class,
+      description = "Timeout of one API request (default: ${DEFAULT-VALUE}).")
+  Duration apiTimeout;
+
+  /** Connects as these options say; each API request is bounded by {@code --api-timeout}. */
+  KubeClients.Connection connect() throws ConfigurationException {
+    return KubeClients.connect(kubeconfig, context, apiTimeout);
   }
 }

@@ -160,14 +160,6 @@ final class RunCommand implements Callable<Integer> {
   int apiConcurrency;
 
   @Option(
-      names = "--api-timeout",
-      paramLabel = "DURATION",
-      defaultValue = "30s",
-      converter = Durations.class,
-      description = "Timeout of one API request (default: ${DEFAULT-VALUE}).")
-  Duration apiTimeout;
-
-  @Option(
       names = "--deadline",
       paramLabel = "DURATION",
       converter = Durations.class,
@@ -305,7 +297,7 @@ final class RunCommand implements Callable<Integer> {
               + " for the lookups' answers and the writes");
     }
 
-    KubeClients.Connection connection = cluster.connect(apiTimeout);
+    KubeClients.Connection connection = cluster.connect();
     checkNamespaceScope(connection);
     ApiClient client = connection.client();
     ApiRetry retry = ApiRetry.standard();

@@ -33,16 +33,7 @@ public enum PolicyDecision {
       int peerCount,
       int maxPeersPerPolicy,
       LiveNetworkPolicy.Rendered rendered) {
-    if (live != null && !live.belongsTo(uid)) {
-      return CONFLICT;
-    }
-    if (peerCount > maxPeersPerPolicy) {
-      return TOO_LARGE;
-    }
-    if (live == null) {
-      return CREATE;
-    }
-    return live.matches(rendered) ? UNCHANGED : UPDATE;
+    return decide(live, uid, peerCount, maxPeersPerPolicy, rendered, true);
   }
 
   /**
@@ -57,11 +48,25 @@ public enum PolicyDecision {
       int peerCount,
       int maxPeersPerPolicy,
       LiveNetworkPolicy.Rendered rendered) {
+    return decide(live, uid, peerCount, maxPeersPerPolicy, rendered, false);
+  }
+
+  /**
+   * The one decision: a policy that is not the resource's, or one too large, is refused when the
+   * resource is due and left for its next due run otherwise.
+   */
+  private static PolicyDecision decide(
+      LiveNetworkPolicy live,
+      String uid,
+      int peerCount,
+      int maxPeersPerPolicy,
+      LiveNetworkPolicy.Rendered rendered,
+      boolean due) {
     if (live != null && !live.belongsTo(uid)) {
-      return UNCHANGED;
+      return due ? CONFLICT : UNCHANGED;
     }
     if (peerCount > maxPeersPerPolicy) {
-      return UNCHANGED;
+      return due ? TOO_LARGE : UNCHANGED;
     }
     if (live == null) {
       return CREATE;
