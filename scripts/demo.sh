@@ -110,7 +110,7 @@ patches:
     patch: |
       - op: replace
         path: /spec/jobTemplate/spec/template/spec/containers/0/args
-        value: [run, --dns-server, "$FQDN_TESTBED_POD_DNS"]
+        value: [run, --all-namespaces, --deadline, 40s, --dns-server, "$FQDN_TESTBED_POD_DNS"]
   - target: {kind: NetworkPolicy, name: fqdn-job}
     patch: |
       - op: replace
