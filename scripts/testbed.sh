@@ -832,6 +832,9 @@ cmd_up() {
     FRESH=1
     stop_orphans
     [ "$any_alive" = 0 ] || { log "the running bed was started differently; restarting it"; cmd_down_locked; }
+    # Stopping this bed gave up its claim on the machine's node (node_lock above): claim it again,
+    # or a second bed would not be refused while this one runs the node.
+    [ "$want_node" = 0 ] || node_lock
     NODE=$want_node
     read -r ETCD_PORT ETCD_PEER_PORT API_PORT KCM_PORT DNS_PORT DNS_STATS_PORT PUSHGATEWAY_PORT \
       DNS_ALT_PORT KUBELET_PORT KUBELET_HEALTHZ_PORT PROXY_HEALTHZ_PORT PROXY_METRICS_PORT \
