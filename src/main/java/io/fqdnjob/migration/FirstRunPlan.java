@@ -70,7 +70,13 @@ public record FirstRunPlan(List<Entry> resources) {
       boolean writes,
       boolean deniesAll,
       boolean readyTurnsTrue,
-      String detail) {}
+      String detail) {
+
+    /** A resource whose policy the first run will not write; {@code detail} says why. */
+    static Entry refused(ResourceId id, String dueReason, String detail) {
+      return new Entry(id, Action.REFUSE, dueReason, false, false, false, detail);
+    }
+  }
 
   public FirstRunPlan {
     resources = List.copyOf(resources);
@@ -120,15 +126,7 @@ public record FirstRunPlan(List<Entry> resources) {
         continue;
       }
       if (listed.problem() != null) {
-        entries.add(
-            new Entry(
-                id,
-                Action.REFUSE,
-                null,
-                false,
-                false,
-                false,
-                "invalid: " + listed.problem().getMessage()));
+        entries.add(Entry.refused(id, null, "invalid: " + listed.problem().getMessage()));
         continue;
       }
       FqdnNetworkPolicy policy = trusted(listed.policy(), now);
@@ -147,13 +145,9 @@ public record FirstRunPlan(List<Entry> resources) {
               live, policy.uid(), plan.peerCount(), options.maxPeersPerPolicy(), compared);
       if (whenDue == PolicyDecision.CONFLICT) {
         entries.add(
-            new Entry(
+            Entry.refused(
                 id,
-                Action.REFUSE,
                 dueReason,
-                false,
-                false,
-                false,
                 "OwnershipConflict: a NetworkPolicy of this name exists and is "
                     + live.controller()
                     + (writers(rawPolicy).isEmpty() ? "" : ", written by " + writers(rawPolicy))));
@@ -161,13 +155,9 @@ public record FirstRunPlan(List<Entry> resources) {
       }
       if (whenDue == PolicyDecision.TOO_LARGE) {
         entries.add(
-            new Entry(
+            Entry.refused(
                 id,
-                Action.REFUSE,
                 dueReason,
-                false,
-                false,
-                false,
                 "PolicyTooLarge: "
                     + plan.peerCount()
                     + " address blocks, more than --max-peers-per-policy="
@@ -180,13 +170,9 @@ public record FirstRunPlan(List<Entry> resources) {
               .toList();
       if (!refusedByApi.isEmpty()) {
         entries.add(
-            new Entry(
+            Entry.refused(
                 id,
-                Action.REFUSE,
                 dueReason,
-                false,
-                false,
-                false,
                 "ApplyFailed: the API server refuses its NetworkPolicy ("
                     + refusedByApi.get(0).message()
                     + ")"));
