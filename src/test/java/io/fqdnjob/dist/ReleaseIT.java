@@ -8,6 +8,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.fqdnjob.testbed.Command;
+import io.fqdnjob.testbed.Command.Result;
 import io.fqdnjob.testbed.TestBed;
 import io.fqdnjob.testbed.TestBedExtension;
 import java.io.BufferedReader;
@@ -73,13 +75,6 @@ class ReleaseIT {
   private static String revision;
   private static long epoch;
   private static String releaseLog;
-
-  record Result(int exitCode, String stdout, String stderr) {
-    @Override
-    public String toString() {
-      return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
-    }
-  }
 
   @BeforeAll
   static void release() throws Exception {
@@ -749,31 +744,6 @@ class ReleaseIT {
 
   private static Result run(
       Map<String, String> env, Path cwd, Duration timeout, String... command) {
-    try {
-      Path out = Files.createTempFile(temp, "out", ".txt");
-      Path err = Files.createTempFile(temp, "err", ".txt");
-      ProcessBuilder builder =
-          new ProcessBuilder(command)
-              .directory(cwd.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile());
-      builder.environment().putAll(env);
-      Process process = builder.start();
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError(
-            String.join(" ", command) + " did not finish within " + timeout.toSeconds() + " s");
-      }
-      return new Result(
-          process.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new AssertionError("could not run " + String.join(" ", command), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while running " + String.join(" ", command), e);
-    }
+    return Command.run(List.of(command), env, cwd, null, timeout);
   }
 }

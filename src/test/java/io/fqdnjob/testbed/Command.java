@@ -11,10 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs external programs (the bed's script, kubectl) with a deadline. */
-final class Command {
+/** Runs external programs (the bed's script, kubectl, release tools) with a deadline. */
+public final class Command {
   /** What a finished program left behind. */
-  record Result(int exitCode, String stdout, String stderr) {}
+  public record Result(int exitCode, String stdout, String stderr) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+    }
+  }
 
   private Command() {}
 
@@ -24,6 +29,12 @@ final class Command {
    * thread waits for it.
    */
   static Result run(List<String> command, Map<String, String> env, String stdin, Duration timeout) {
+    return run(command, env, null, stdin, timeout);
+  }
+
+  /** As {@link #run(List, Map, String, Duration)}, in the folder {@code cwd} (null: this one's). */
+  public static Result run(
+      List<String> command, Map<String, String> env, Path cwd, String stdin, Duration timeout) {
     Path out = null;
     Path err = null;
     Path in = null;
@@ -32,6 +43,9 @@ final class Command {
       err = Files.createTempFile("testbed-err", ".txt");
       ProcessBuilder builder =
           new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      if (cwd != null) {
+        builder.directory(cwd.toFile());
+      }
       builder.environment().putAll(env);
       if (stdin != null) {
         in = Files.createTempFile("testbed-in", ".txt");
