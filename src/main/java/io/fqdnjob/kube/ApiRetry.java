@@ -67,12 +67,20 @@ public final class ApiRetry {
     return code == 0 || code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
   }
 
-  /** Runs {@code call}, retrying retryable failures; {@code what} names the call in logs. */
+  /**
+   * Runs {@code call}, retrying retryable failures; {@code what} names the call in logs.
+   *
+   * <p>An attempt that got no answer within the client's timeout ({@code --api-timeout}) is not
+   * retried: an API server that did not answer one request in that time is not going to answer the
+   * next one sooner, and five attempts would hold the run five timeouts long. It also stops the run
+   * ({@link StopSignal.Reason#STALLED}): no new request starts, and the run ends as failed, within
+   * about one timeout of the stall.
+   */
   public <T> T call(String what, Call<T> call) throws ApiException {
     Duration backoff = initialBackoff;
     for (int attempt = 1; ; attempt++) {
       if (deadline.passed()) {
-        throw new DeadlineExceededException(what, attempt - 1, null);
+        throw new DeadlineExceededException(what, attempt - 1, null, deadline.why());
       }
       try {
         return call.run();
@@ -81,8 +89,20 @@ public final class ApiRetry {
           throw e;
         }
         if (deadline.passed()) {
-          // Cut short by the deadline (the call timeout is cut to it), not failed.
-          throw new DeadlineExceededException(what, attempt, e);
+          // Cut short by the deadline (the call timeout is cut to it) or by a stop, not failed.
+          throw new DeadlineExceededException(what, attempt, e, deadline.why());
+        }
+        if (timedOut(e)) {
+          if (deadline
+              .stop()
+              .request(
+                  StopSignal.Reason.STALLED, "no answer to " + what + " within --api-timeout")) {
+            LOG.error(
+                "{}: no answer within --api-timeout; no new request is started, the rest is left"
+                    + " for the next run",
+                what);
+          }
+          throw e;
         }
         if (attempt >= maxAttempts) {
           throw e;
@@ -95,7 +115,7 @@ public final class ApiRetry {
         }
         if (deadline.cap(wait).compareTo(wait) < 0) {
           // The next attempt would start after the deadline: give up now, not at the deadline.
-          throw new DeadlineExceededException(what, attempt, e);
+          throw new DeadlineExceededException(what, attempt, e, deadline.why());
         }
         LOG.debug(
             "{} failed with {} (attempt {}), retrying in {} ms",
@@ -103,13 +123,28 @@ public final class ApiRetry {
             describe(e),
             attempt,
             wait.toMillis());
-        sleep(wait);
+        if (!sleep(wait)) {
+          throw new DeadlineExceededException(what, attempt, e, deadline.why());
+        }
         backoff =
             backoff.multipliedBy(2).compareTo(maxBackoff) > 0
                 ? maxBackoff
                 : backoff.multipliedBy(2);
       }
     }
+  }
+
+  /**
+   * Returns whether the request got no answer in time: the client's call, connect or read timeout
+   * ran out (a cancelled call is not a timeout).
+   */
+  public static boolean timedOut(ApiException e) {
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.io.InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Returns a short description of an API failure: code and the server's message. */
@@ -162,9 +197,10 @@ public final class ApiRetry {
     return null;
   }
 
-  private static void sleep(Duration wait) throws ApiException {
+  /** Sleeps {@code wait}; returns false when the deadline passed or a stop came first. */
+  private boolean sleep(Duration wait) throws ApiException {
     try {
-      Thread.sleep(wait.toMillis());
+      return deadline.sleep(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiException("interrupted while waiting to retry", e, 0, null);

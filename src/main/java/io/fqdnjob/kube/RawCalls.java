@@ -42,7 +42,8 @@ final class RawCalls {
    */
   static JsonObject execute(Deadline deadline, Call call) throws ApiException {
     bound(call, deadline);
-    try (Response response = call.execute()) {
+    try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
+        Response response = call.execute()) {
       if (!response.isSuccessful()) {
         throw refused(call.request(), response);
       }
@@ -70,7 +71,8 @@ final class RawCalls {
   static <T> Page<T> page(Deadline deadline, Call call, Function<JsonObject, T> convert)
       throws ApiException {
     bound(call, deadline);
-    try (Response response = call.execute()) {
+    try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
+        Response response = call.execute()) {
       if (!response.isSuccessful()) {
         throw refused(call.request(), response);
       }
@@ -146,6 +148,15 @@ final class RawCalls {
         response.code(),
         response.headers().toMultimap(),
         body == null ? "" : body.string());
+  }
+
+  /**
+   * Cancels the read {@code call} when the run is stopped: nothing a read returns after a stop is
+   * used. Writes are not cancelled: one in flight ends by itself, within its timeout, so that the
+   * run knows whether it was stored.
+   */
+  private static StopSignal.Registration cancelOnStop(Call call, Deadline deadline) {
+    return deadline.stop().onStop(call::cancel);
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.fqdnjob.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kubernetes.client.openapi.ApiException;
@@ -136,10 +138,97 @@ class ApiRetryTest {
             retry.call(
                 "apply networkpolicy a/b",
                 () -> {
-                  attempts.incrementAndGet();
+                  if (attempts.incrementAndGet() == 1) {
+                    throw new ApiException(503, "unavailable");
+                  }
                   throw new ApiException(
                       "timeout", new java.io.InterruptedIOException("timeout"), 0, null);
                 }));
     assertEquals(2, attempts.get());
+  }
+
+  @Test
+  void aRequestThatTimedOutIsNotRetriedAndStopsTheRunAsStalled() {
+    Deadline deadline = Deadline.after(null, FROZEN);
+    ApiRetry retry =
+        new ApiRetry(5, Duration.ofMillis(1), Duration.ofMillis(1)).withDeadline(deadline);
+    AtomicInteger attempts = new AtomicInteger();
+    ApiException thrown =
+        assertThrows(
+            ApiException.class,
+            () ->
+                retry.call(
+                    "list fqdnnetworkpolicies",
+                    () -> {
+                      attempts.incrementAndGet();
+                      throw new ApiException(
+                          "timeout", new java.io.InterruptedIOException("timeout"), 0, null);
+                    }));
+    assertEquals(1, attempts.get(), "one attempt: five would hold the run five timeouts long");
+    assertTrue(ApiRetry.timedOut(thrown));
+    assertTrue(deadline.passed(), "no request starts after it");
+    assertEquals(StopSignal.Reason.STALLED, deadline.stop().reason());
+    DeadlineExceededException next =
+        assertThrows(
+            DeadlineExceededException.class, () -> retry.call("apply status of a/b", () -> null));
+    assertTrue(
+        next.getMessage()
+            .startsWith(
+                "apply status of a/b: not attempted, the run gave up: no answer to list fqdnnetworkpolicies"),
+        next.getMessage());
+  }
+
+  @Test
+  void aRefusedConnectionIsRetriedAsBefore() throws Exception {
+    ApiRetry retry = new ApiRetry(3, Duration.ofMillis(1), Duration.ofMillis(1));
+    AtomicInteger attempts = new AtomicInteger();
+    assertEquals(
+        "ok",
+        retry.call(
+            "get a/b",
+            () -> {
+              if (attempts.incrementAndGet() < 3) {
+                throw new ApiException(
+                    "refused", new java.net.ConnectException("Connection refused"), 0, null);
+              }
+              return "ok";
+            }));
+    assertEquals(3, attempts.get());
+    assertFalse(retry.deadline().passed());
+  }
+
+  @Test
+  void aStopStartsNoAttemptAndEndsABackoffAtOnce() throws Exception {
+    StopSignal stop = StopSignal.create();
+    ApiRetry retry =
+        new ApiRetry(5, Duration.ofHours(1), Duration.ofHours(1))
+            .withDeadline(Deadline.after(null, Clock.systemUTC(), stop.child()));
+    AtomicInteger attempts = new AtomicInteger();
+    Thread stopper =
+        new Thread(() -> {
+          while (attempts.get() == 0) {
+            Thread.onSpinWait();
+          }
+          stop.request(StopSignal.Reason.SIGNAL, "SIGTERM");
+        });
+    stopper.start();
+    // The backoff is half an hour or more: only the stop can end the call within the minute.
+    DeadlineExceededException e =
+        assertTimeoutPreemptively(
+            Duration.ofMinutes(1),
+            () ->
+                assertThrows(
+                    DeadlineExceededException.class,
+                    () ->
+                        retry.call(
+                            "list networkpolicies",
+                            () -> {
+                              attempts.incrementAndGet();
+                              throw new ApiException(503, "unavailable");
+                            })));
+    stopper.join();
+    assertEquals(1, attempts.get());
+    assertTrue(e.getMessage().contains("the run was stopped (SIGTERM)"), e.getMessage());
+    assertThrows(DeadlineExceededException.class, () -> retry.call("get a/b", () -> "never"));
   }
 }
