@@ -57,8 +57,9 @@ public final class ExitCodes {
       JVM_OUT_OF_MEMORY + ":(the JVM) out of memory, with -XX:+ExitOnOutOfMemoryError";
   static final String HELP_RUN_FAILED =
       RUN_FAILED
-          + ":run failed: some resources could not be written after retries, or none could be"
-          + " listed; the next run retries";
+          + ":run failed: some resources could not be written after retries, none could be"
+          + " listed, the API server stalled, or the DNS Service could not be read; the next run"
+          + " retries; with --loop: no run could list for --give-up-after";
   static final String HELP_CUT_SHORT =
       CUT_SHORT
           + ":run cut short by --deadline or stopped by SIGTERM/SIGINT; resources not written"

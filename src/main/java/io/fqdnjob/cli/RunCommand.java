@@ -1,30 +1,29 @@
 package io.fqdnjob.cli;
 
 import com.google.common.net.InetAddresses;
-import io.fqdnjob.dns.DnsResolver;
+import io.fqdnjob.job.ClusterRound;
+import io.fqdnjob.job.DnsServers;
+import io.fqdnjob.job.Lifecycle;
+import io.fqdnjob.job.Progress;
 import io.fqdnjob.job.RunJob;
 import io.fqdnjob.job.RunSummary;
 import io.fqdnjob.job.Shard;
 import io.fqdnjob.kube.ApiRetry;
 import io.fqdnjob.kube.ConfigurationException;
 import io.fqdnjob.kube.Deadline;
-import io.fqdnjob.kube.DeadlineExceededException;
 import io.fqdnjob.kube.DnsServiceEndpoints;
-import io.fqdnjob.kube.DnsServiceUnavailableException;
-import io.fqdnjob.kube.EventRecorder;
-import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.KubeClients;
-import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
+import io.fqdnjob.kube.StopSignal;
 import io.fqdnjob.metrics.MetricsPusher;
 import io.fqdnjob.metrics.RunMetrics;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
 import io.fqdnjob.policy.StatusRefresh;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.ApiException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code fqdn-job run}: one reconcile of the resources in scope. */
 @Command(
@@ -63,6 +64,9 @@ import picocli.CommandLine.Option;
     })
 final class RunCommand implements Callable<Integer> {
   private static final Duration MIN_PAUSE = Duration.ofSeconds(1);
+  private static final Duration MIN_LOOKUP_DEADLINE = Duration.ofSeconds(1);
+
+  @Spec CommandSpec spec;
 
   @Mixin ClusterOptions cluster = new ClusterOptions();
 
@@ -164,14 +168,17 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       converter = Durations.class,
       description =
-          "End each run this long after its start: no write starts after it, calls in flight are"
-              + " cut to it, retries never wait past it and lookups still running are abandoned."
-              + " Resources not written are left as they were for the next run; the summary and"
-              + " metrics are still written and the exit code is "
+          "End each run this long after its start, from its first request (the DNS Service's"
+              + " endpoints included): no request starts after it, calls in flight are cut to it,"
+              + " retries never wait past it and lookups still running are abandoned. SIGTERM and"
+              + " SIGINT end a run the same way. Resources not written are left as they were for"
+              + " the next run; the summary and metrics are still written and the exit code is "
               + ExitCodes.CUT_SHORT
-              + ". Set it a few seconds below the"
-              + " CronJob's activeDeadlineSeconds (the shipped CronJob does). Default: none, each"
-              + " request is bounded by --api-timeout and its retries.")
+              + ". Set it a few seconds below the CronJob's activeDeadlineSeconds (the shipped"
+              + " CronJob does). Default: none; a request that gets no answer within --api-timeout"
+              + " is not retried and ends the run as failed (exit code "
+              + ExitCodes.RUN_FAILED
+              + "), so a stalled API server holds a run about one --api-timeout.")
   Duration deadline;
 
   @Option(
@@ -180,24 +187,50 @@ final class RunCommand implements Callable<Integer> {
       converter = Durations.class,
       description =
           "Abandon lookups still running this long after the start; resources that need them are"
-              + " left untouched. Default: none (each lookup is bounded by its resource's"
-              + " resolveTimeoutSeconds).")
+              + " left untouched (with --loop, asked again after 5s, then 10s, 20s... up to"
+              + " --max-interval). At least 1s. Default: none (each lookup is bounded by its"
+              + " resource's resolveTimeoutSeconds).")
   Duration lookupDeadline;
 
   @Option(
       names = {"-v", "--verbose"},
       description =
-          "Log each DNS query and API retry, and per page of the list how long it took to read,"
-              + " to triage and resolve, and to wait for the page before.")
+          "Log each DNS query and API retry, and per page of the list how long it took to read.")
   boolean verbose;
 
   @Option(
       names = "--loop",
       description =
-          "Keep running: after each run, sleep until the next resource is due (at most"
-              + " --max-interval), then run again. For TTLs under a minute. Stops cleanly on"
-              + " SIGTERM or SIGINT, exit code 0: the run in progress writes what finished.")
+          "Keep running: after each run, sleep until the next resource is due by its TTL (at"
+              + " least 1s, at most --max-interval), then run again. For TTLs under a minute. A"
+              + " run that fails (the API server unreachable, an unexpected error) is logged,"
+              + " counted in the metrics and retried after 1s, 2s, 4s... up to --max-interval."
+              + " Stops on SIGTERM or SIGINT with exit code 0: the run in progress writes what"
+              + " finished, between runs it exits at once.")
   boolean loop;
+
+  @Option(
+      names = "--give-up-after",
+      paramLabel = "DURATION",
+      defaultValue = "15m",
+      converter = Durations.class,
+      description =
+          "With --loop: exit with code "
+              + ExitCodes.RUN_FAILED
+              + " when no run could list the resources for this long, so that the pod's restarts"
+              + " show the outage (default: ${DEFAULT-VALUE}).")
+  Duration giveUpAfter;
+
+  @Option(
+      names = "--heartbeat-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:FQDN_JOB_HEARTBEAT_FILE}",
+      description =
+          "With --loop: write the time of the last progress (a page listed, a batch written, a"
+              + " wake-up; at least every 10s while sleeping), in seconds since the epoch, to FILE"
+              + " for a liveness probe: the loop Deployment's restarts the container when it is"
+              + " older than 5 minutes (default: $FQDN_JOB_HEARTBEAT_FILE, which it sets).")
+  Path heartbeatFile;
 
   @Option(
       names = "--max-interval",
@@ -269,11 +302,28 @@ final class RunCommand implements Callable<Integer> {
     if (deadline != null && deadline.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--deadline must be at least 1s");
     }
+    if (lookupDeadline != null && lookupDeadline.compareTo(MIN_LOOKUP_DEADLINE) < 0) {
+      // Shorter, hardly a lookup that must be asked again (another server, a truncated answer)
+      // finishes, and the resources that need it are left untouched run after run.
+      throw new ConfigurationException(
+          "--lookup-deadline must be at least " + Durations.format(MIN_LOOKUP_DEADLINE));
+    }
     if (statusRefresh.isNegative()) {
       throw new ConfigurationException("--status-refresh must not be negative");
     }
     if (maxInterval.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new ConfigurationException("--max-interval must be at least 1s");
+    }
+    if (giveUpAfter.compareTo(maxInterval) < 0) {
+      throw new ConfigurationException(
+          "--give-up-after must be at least --max-interval ("
+              + Durations.format(maxInterval)
+              + ")");
+    }
+    if (!loop && (heartbeatFile != null || giveUpAfterGiven())) {
+      throw new ConfigurationException(
+          (heartbeatFile != null ? "--heartbeat-file" : "--give-up-after")
+              + " is for --loop: a single run ends by itself");
     }
     ResourceId dnsService = parseDnsService();
     MetricsPusher pusher =
@@ -282,7 +332,7 @@ final class RunCommand implements Callable<Integer> {
             : MetricsPusher.forUrl(pushgateway, RunMetrics.groupingKey(shardIndex, shardCount));
     List<InetSocketAddress> dnsServers = dns.servers();
     if (dns.namesGiven()) {
-      log.info("--dns-server: {}", Runner.text(dnsServers));
+      log.info("--dns-server: {}", dnsServers.stream().map(RunCommand::text).toList());
     }
     dns.checkSampleInterval();
     if (deadline != null
@@ -300,274 +350,93 @@ final class RunCommand implements Callable<Integer> {
     KubeClients.Connection connection = cluster.connect();
     checkNamespaceScope(connection);
     ApiClient client = connection.client();
-    ApiRetry retry = ApiRetry.standard();
-    Runner runner =
-        new Runner(
-            client,
-            retry,
-            filter,
-            new RunJob.Options(
-                scope,
-                dueSlack,
-                force,
-                dryRun,
-                apiConcurrency,
-                lookupDeadline,
-                shard,
-                maxPeersPerPolicy,
-                Deadline.none(),
-                new StatusRefresh(statusRefresh)),
-            dnsService == null ? null : new DnsServiceEndpoints(client, retry),
-            dnsService,
-            pusher,
-            log);
-    try (Termination termination = Termination.install()) {
-      runner.termination = termination;
-      if (!loop) {
-        int code;
-        try {
-          code = runner.runOnce().exitCode();
-        } catch (ApiException e) {
-          runner.failed(e);
-          code = ExitCodes.RUN_FAILED;
-        }
-        if (code == ExitCodes.RUN_FAILED && runner.listRefused) {
-          // No retry can help: the credentials lack the rights to read what the run covers.
-          log.error(
-              "the credentials may not read the resources in scope: exit code {} (configuration)",
-              ExitCodes.CONFIG);
-          return ExitCodes.CONFIG;
-        }
-        return stoppedBySignal(code, termination.requested(), log);
-      }
-      return runLoop(runner, termination, log);
-    } finally {
-      runner.close();
-    }
-  }
-
-  /**
-   * Returns the exit code of a single run: one that a signal stopped is cut short ({@link
-   * ExitCodes#CUT_SHORT}) unless it failed already.
-   */
-  static int stoppedBySignal(int code, boolean signalled, Logger log) {
-    if (!signalled || code == ExitCodes.RUN_FAILED) {
-      return code;
-    }
-    log.warn(
-        "run stopped by SIGTERM/SIGINT: exit code {}; resources left untouched are left for the"
-            + " next run",
-        ExitCodes.CUT_SHORT);
-    return ExitCodes.CUT_SHORT;
-  }
-
-  /**
-   * Runs again and again, each time sleeping until the next resource is due (at most {@code
-   * --max-interval}), until SIGTERM. A failed run is logged and tried again at the next wake-up; a
-   * long-running process must not exit on a passing API outage.
-   */
-  private int runLoop(Runner runner, Termination termination, Logger log)
-      throws InterruptedException, ConfigurationException {
-    log.info(
-        "loop mode: waking when a resource is due, at least every {}s", maxInterval.toSeconds());
-    while (!termination.requested()) {
-      Instant wake = Instant.now().plus(maxInterval);
-      try {
-        RunSummary summary = runner.runOnce();
-        if (summary.nextDue() != null) {
-          Instant due = summary.nextDue().minus(dueSlack);
-          wake = due.isBefore(wake) ? due : wake;
-        }
-      } catch (ApiException e) {
-        runner.failed(e);
-      }
-      // Never spin: a resource that is due again at once waits for the minimum pause.
-      Instant earliest = Instant.now().plus(MIN_PAUSE);
-      if (wake.isBefore(earliest)) {
-        wake = earliest;
-      }
-      termination.awaitUntil(wake);
-    }
-    log.info("stopping on SIGTERM");
-    return 0;
-  }
-
-  /**
-   * One run at a time, with the resolver of the moment: with {@code --dns-from-service} the
-   * Service's endpoints are read before every run, since DNS pods come and go while a loop runs.
-   */
-  private final class Runner implements AutoCloseable {
-    private final ApiClient client;
-    private final ApiRetry retry;
-    private final AddressFilter filter;
-    private final RunJob.Options options;
-    private final DnsServiceEndpoints endpoints;
-    private final ResourceId dnsService;
-    private final MetricsPusher pusher;
-    private final Logger log;
-    private Termination termination;
-
-    /** Whether the last run's list or get was refused (HTTP 401/403): rights are missing. */
-    private boolean listRefused;
-
-    private DnsResolver resolver;
-    private List<InetSocketAddress> serviceServers;
-
-    Runner(
-        ApiClient client,
-        ApiRetry retry,
-        AddressFilter filter,
-        RunJob.Options options,
-        DnsServiceEndpoints endpoints,
-        ResourceId dnsService,
-        MetricsPusher pusher,
-        Logger log) {
-      this.client = client;
-      this.retry = retry;
-      this.filter = filter;
-      this.options = options;
-      this.endpoints = endpoints;
-      this.dnsService = dnsService;
-      this.pusher = pusher;
-      this.log = log;
-    }
-
-    /**
-     * Runs once within the run's deadline. A run that cannot list its resources still ends with a
-     * summary line and pushed metrics; only a failure to read the DNS Service throws.
-     */
-    RunSummary runOnce() throws ApiException, InterruptedException, ConfigurationException {
-      listRefused = false;
-      refreshResolver();
-      Instant started = Instant.now();
-      Deadline runDeadline = Deadline.after(deadline, Clock.systemUTC());
-      ApiRetry runRetry = retry.withDeadline(runDeadline);
-      RunSummary summary;
-      try {
-        summary =
-            new RunJob(
-                    new FqdnPolicyStore(client, runRetry),
-                    new NetworkPolicyStore(client, runRetry),
-                    new EventRecorder(client, runRetry, hostname()),
-                    resolver,
-                    filter,
-                    Clock.systemUTC(),
-                    options.withDeadline(runDeadline),
-                    System.out,
-                    TerminalProgress.forStandardError())
-                .run();
-      } catch (ApiException e) {
-        boolean cutShort = e instanceof DeadlineExceededException;
-        listRefused = e.getCode() == 401 || e.getCode() == 403;
-        log.error(
-            "run {}: could not list the resources: {}{}",
-            cutShort ? "cut short by --deadline " + deadline.toSeconds() + "s" : "failed",
-            ApiRetry.describe(e),
-            hint(e));
-        summary =
-            RunSummary.unlisted(
-                cutShort ? RunSummary.ListOutcome.CUT_SHORT : RunSummary.ListOutcome.FAILED,
-                Duration.between(started, Instant.now()));
-      }
-      if (summary.exitCode() == RunSummary.EXIT_CUT_SHORT) {
-        log.warn(
-            "run cut short by --deadline {}s: {} resources left as they were for the next run",
-            deadline.toSeconds(),
-            summary.list() == RunSummary.ListOutcome.LISTED
-                ? summary.cutShort()
-                : summary.listed() == 0
-                    ? "all"
-                    : summary.cutShort() + " listed and all not yet listed");
-      }
-      log.info("run finished: {}", summary);
-      if (pusher != null) {
-        pusher.push(RunMetrics.of(summary, Instant.now()));
-      }
-      return summary;
-    }
-
-    void failed(ApiException e) {
-      log.error("run failed: {}{}", ApiRetry.describe(e), hint(e));
-      if (pusher != null) {
-        pusher.push(RunMetrics.ofFailedRun(Instant.now()));
-      }
-    }
-
-    /**
-     * Makes a resolver for the current DNS servers. The first read of the Service must succeed (a
-     * wrong name is a configuration error); later, a failed read keeps the servers it had.
-     */
-    private void refreshResolver() throws ApiException, ConfigurationException {
-      List<InetSocketAddress> servers = List.of();
-      if (endpoints != null) {
-        try {
-          DnsServiceEndpoints.Found found = endpoints.servers(dnsService);
-          servers = found.servers();
-          if (found.noneReady()) {
-            log.warn(
-                "no endpoint of {} is ready; asking all {} of them (a lookup that gets no answer"
-                    + " is a transient failure and keeps the addresses applied)",
+    Clock clock = Clock.systemUTC();
+    StopSignal stop = StopSignal.create();
+    Lifecycle.Heartbeat heartbeat =
+        heartbeatFile == null ? Lifecycle.Heartbeat.NONE : new HeartbeatFile(heartbeatFile);
+    try (Termination termination = Termination.install(stop);
+        DnsServers servers =
+            new DnsServers(
                 dnsService,
-                servers.size());
-          } else if (!found.notReady().isEmpty()) {
-            log.info("endpoints of {} not ready, left out: {}", dnsService, text(found.notReady()));
-          }
-        } catch (DnsServiceUnavailableException e) {
-          // Every replica gone is an outage: a failed run, however early.
-          if (resolver == null) {
-            throw e;
-          }
-          log.warn("{}; keeping {}", e.getMessage(), text(serviceServers));
-          return;
-        } catch (ApiException | ConfigurationException e) {
-          if (resolver == null) {
-            throw e instanceof ApiException api
-                ? new ConfigurationException(
-                    "--dns-from-service " + dnsService + ": " + ApiRetry.describe(api), api)
-                : (ConfigurationException) e;
-          }
-          log.warn(
-              "could not read the DNS servers of {}, keeping {}: {}",
-              dnsService,
-              serviceServers,
-              e.getMessage());
-          return;
-        }
-      }
-      if (resolver != null && servers.equals(serviceServers)) {
-        return;
-      }
-      if (endpoints != null) {
-        log.info("DNS servers of {}: {}", dnsService, text(servers));
-      }
-      if (resolver != null) {
-        resolver.close();
-      }
-      resolver = dns.resolver(servers);
-      serviceServers = servers;
-      termination.watch(resolver);
+                retry -> new DnsServiceEndpoints(client, retry).servers(dnsService),
+                dns::resolver,
+                stop)) {
+      ClusterRound round =
+          new ClusterRound(
+              client,
+              ApiRetry.standard(),
+              servers,
+              filter,
+              new RunJob.Options(
+                  scope,
+                  dueSlack,
+                  force,
+                  dryRun,
+                  apiConcurrency,
+                  lookupDeadline,
+                  shard,
+                  maxPeersPerPolicy,
+                  Deadline.none(),
+                  new StatusRefresh(statusRefresh)),
+              hostname(),
+              clock,
+              System.out,
+              beating(TerminalProgress.forStandardError(), heartbeat, clock));
+      Lifecycle lifecycle =
+          new Lifecycle(
+              new Lifecycle.Settings(deadline, maxInterval, MIN_PAUSE, giveUpAfter),
+              clock,
+              stop,
+              round,
+              pusher == null ? Lifecycle.Sink.NONE : new PushedMetrics(pusher),
+              Lifecycle.sleeperOn(stop, clock),
+              heartbeat);
+      return loop ? lifecycle.loop() : lifecycle.once();
     }
+  }
 
-    private static List<String> text(List<InetSocketAddress> servers) {
-      return servers.stream()
-          .map(a -> InetAddresses.toUriString(a.getAddress()) + ":" + a.getPort())
-          .toList();
+  /** Returns whether --give-up-after was given on the command line. */
+  private boolean giveUpAfterGiven() {
+    return spec != null && spec.commandLine().getParseResult().hasMatchedOption("--give-up-after");
+  }
+
+  /** Reports a run's progress to {@code progress}, and to the heartbeat that it goes on. */
+  private static Progress beating(Progress progress, Lifecycle.Heartbeat heartbeat, Clock clock) {
+    return new Progress() {
+      @Override
+      public void phase(String description) {
+        heartbeat.beat(clock.instant());
+        progress.phase(description);
+      }
+
+      @Override
+      public void step(int done, int total) {
+        heartbeat.beat(clock.instant());
+        progress.step(done, total);
+      }
+
+      @Override
+      public void done() {
+        progress.done();
+      }
+    };
+  }
+
+  /** Pushes each run's metrics to the Pushgateway. */
+  private record PushedMetrics(MetricsPusher pusher) implements Lifecycle.Sink {
+    @Override
+    public void finished(RunSummary summary, int failedRounds, Instant at) {
+      pusher.push(RunMetrics.of(summary, failedRounds, at));
     }
 
     @Override
-    public void close() {
-      if (resolver != null) {
-        resolver.close();
-      }
+    public void failed(int failedRounds, Instant at) {
+      pusher.push(RunMetrics.ofFailedRound(failedRounds, at));
     }
   }
 
-  /** Returns advice for a refusal whose cause is likely the scope of the job's rights. */
-  private String hint(ApiException e) {
-    if (e.getCode() == 403 && namespaces.isEmpty() && policies.isEmpty()) {
-      return "; with rights in some namespaces only (a namespaced install), pass --namespace";
-    }
-    return "";
+  private static String text(InetSocketAddress server) {
+    return InetAddresses.toUriString(server.getAddress()) + ":" + server.getPort();
   }
 
   private Shard shard() throws ConfigurationException {

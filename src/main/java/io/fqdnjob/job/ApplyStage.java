@@ -19,41 +19,22 @@ import org.slf4j.LoggerFactory;
 final class ApplyStage {
   private static final Logger LOG = LoggerFactory.getLogger(ApplyStage.class);
 
-  /** What became of a NetworkPolicy. */
-  enum Outcome {
-    CREATED,
-    UPDATED,
-    UNCHANGED,
-    /** The name is taken by an object the resource does not control; left alone. */
-    CONFLICT,
-    /** More address blocks than --max-peers-per-policy; not applied. */
-    TOO_LARGE,
-    /** The apply failed after retries. */
-    FAILED,
-    /** The run's deadline passed first; left for the next run. */
-    CUT_SHORT,
-    /** Not due, and its policy is as the status says: nothing to do. */
-    IN_PLACE
-  }
-
   /**
-   * The outcome for one resource.
+   * What the stage did for one resource.
    *
+   * @param outcome {@link Outcome#APPLIED}, {@link Outcome#UNCHANGED}, {@link Outcome#CONFLICT},
+   *     {@link Outcome#TOO_LARGE}, {@link Outcome#FAILED} or {@link Outcome#CUT_SHORT} for a due
+   *     resource; {@link Outcome#REPAIRED}, {@link Outcome#IN_PLACE}, {@link Outcome#FAILED} or
+   *     {@link Outcome#CUT_SHORT} for one that is not due
+   * @param created whether the write created the policy (else it updated it, or there was none)
    * @param reason the condition reason of a policy not in place ({@code OwnershipConflict}, ...)
    * @param message for a policy not in place, why; for a repair, what another writer had changed
+   * @param written whether a write was sent (and stored, or refused)
    */
-  record Applied(Outcome outcome, String reason, String message) {
-    /** Whether the rendered policy is now what is live. */
-    boolean inPlace() {
-      return outcome == Outcome.CREATED
-          || outcome == Outcome.UPDATED
-          || outcome == Outcome.UNCHANGED
-          || outcome == Outcome.IN_PLACE;
-    }
-
-    /** Whether this stage wrote the policy. */
-    boolean written() {
-      return outcome == Outcome.CREATED || outcome == Outcome.UPDATED;
+  record Applied(Outcome outcome, boolean created, String reason, String message, boolean written) {
+    /** Whether this stage stored the policy. */
+    boolean stored() {
+      return outcome == Outcome.APPLIED || outcome == Outcome.REPAIRED;
     }
 
     /** Whether a policy was not applied for a reason the resource's status reports. */
@@ -64,7 +45,7 @@ final class ApplyStage {
     }
 
     static Applied as(Outcome outcome) {
-      return new Applied(outcome, null, null);
+      return new Applied(outcome, false, null, null, false);
     }
   }
 
@@ -99,27 +80,31 @@ final class ApplyStage {
       case CONFLICT ->
           new Applied(
               Outcome.CONFLICT,
+              false,
               "OwnershipConflict",
               "NetworkPolicy "
                   + id
                   + " already exists and is "
                   + live.controller()
-                  + "; it is left alone. Rename this resource or remove that NetworkPolicy.");
+                  + "; it is left alone. Rename this resource or remove that NetworkPolicy.",
+              false);
       case TOO_LARGE ->
           new Applied(
               Outcome.TOO_LARGE,
+              false,
               "PolicyTooLarge",
               "the NetworkPolicy would allow "
                   + plan.peerCount()
                   + " address blocks, more than --max-peers-per-policy="
                   + maxPeersPerPolicy
                   + "; the previous NetworkPolicy stays. Lower maxAddressesPerFQDN or split the"
-                  + " resource.");
+                  + " resource.",
+              false);
       case UNCHANGED -> Applied.as(Outcome.UNCHANGED);
       case CREATE, UPDATE -> {
-        Outcome outcome = decision == PolicyDecision.CREATE ? Outcome.CREATED : Outcome.UPDATED;
-        Applied failed = write(id, plan, outcome == Outcome.CREATED ? "create" : "update");
-        yield failed != null ? failed : Applied.as(outcome);
+        boolean create = decision == PolicyDecision.CREATE;
+        Applied failed = write(id, plan, create ? "create" : "update");
+        yield failed != null ? failed : new Applied(Outcome.APPLIED, create, null, null, true);
       }
     };
   }
@@ -141,14 +126,11 @@ final class ApplyStage {
     if (decision == PolicyDecision.UNCHANGED) {
       return Applied.as(Outcome.IN_PLACE);
     }
-    if (deadline.passed()) {
-      return Applied.as(Outcome.IN_PLACE); // Checked again by the next run; nothing is due here.
-    }
     String difference = live == null ? "it was deleted" : live.difference(rendered.compared());
     Applied failed = write(target.id(), rendered.plan(), "repair");
     return failed != null
         ? failed
-        : new Applied(live == null ? Outcome.CREATED : Outcome.UPDATED, null, difference);
+        : new Applied(Outcome.REPAIRED, live == null, null, difference, true);
   }
 
   /** Applies the policy; returns {@code null} when it was applied, else how it failed. */
@@ -171,7 +153,7 @@ final class ApplyStage {
       }
       String failure = "could not apply NetworkPolicy " + id + ": " + ApiRetry.describe(e);
       LOG.error("{}: {}", id, failure);
-      return new Applied(Outcome.FAILED, "ApplyFailed", failure);
+      return new Applied(Outcome.FAILED, false, "ApplyFailed", failure, true);
     }
   }
 }

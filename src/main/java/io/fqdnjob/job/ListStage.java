@@ -33,8 +33,8 @@ final class ListStage {
     return networkPolicies.index(scope, shard::owns, NetworkPolicyRenderer.LABEL_KEYS);
   }
 
-  /** Hands the shard's resources in scope to {@code handler}, one page at a time. */
-  void resources(FqdnPolicyStore.PageHandler handler) throws ApiException, InterruptedException {
-    policies.forEachPage(scope, shard::owns, handler);
+  /** Returns the shard's resources in scope, for the run to read one page at a time. */
+  FqdnPolicyStore.Pages resources() {
+    return policies.pages(scope, shard::owns);
   }
 }

@@ -6,27 +6,19 @@ import io.fqdnjob.kube.DeadlineExceededException;
 import io.fqdnjob.kube.EventRecorder;
 import io.fqdnjob.kube.FqdnPolicyStore;
 import io.fqdnjob.kube.ListedResource;
-import io.fqdnjob.model.Condition;
-import io.fqdnjob.model.FqdnNetworkPolicy;
-import io.fqdnjob.model.FqdnNetworkPolicyCodec;
 import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.ResourceId;
-import io.fqdnjob.policy.Conditions;
-import io.fqdnjob.policy.ResourcePlan;
 import io.fqdnjob.policy.StatusRefresh;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last stage: writes what a run found to the resource's status, when that is worth a write
- * ({@link StatusRefresh}), and records the Events a person should see.
+ * The last stage: writes what a run found to the resource's status, when that is worth a write, and
+ * records the Events a person should see, as {@link RecordPlan} decides.
  */
 final class RecordStage {
   private static final Logger LOG = LoggerFactory.getLogger(RecordStage.class);
@@ -42,8 +34,17 @@ final class RecordStage {
     /** The resource changed since it was listed; left for the next run. */
     CONFLICT,
     FAILED,
-    /** The run's deadline passed first; left for the next run. */
-    CUT_SHORT
+    /** The run's deadline passed, or the run was stopped, first; left for the next run. */
+    CUT_SHORT;
+
+    /** Returns the resource's outcome once this write followed {@code applied}. */
+    Outcome after(Outcome applied) {
+      return switch (this) {
+        case FAILED -> Outcome.FAILED;
+        case CUT_SHORT -> Outcome.CUT_SHORT;
+        default -> applied;
+      };
+    }
   }
 
   /**
@@ -51,7 +52,12 @@ final class RecordStage {
    *
    * @param decision why the status was written, or that it was not worth it
    */
-  record Recorded(StatusRefresh.Decision decision, Write write) {}
+  record Recorded(StatusRefresh.Decision decision, Write write) {
+    /** Whether a status write was sent. */
+    boolean sent() {
+      return write != Write.SKIPPED && write != Write.CUT_SHORT;
+    }
+  }
 
   private final FqdnPolicyStore policies;
   private final EventRecorder events;
@@ -77,141 +83,53 @@ final class RecordStage {
 
   /** Records the outcome of a due resource. */
   Recorded record(Target target, RenderStage.Rendered rendered, ApplyStage.Applied applied) {
-    FqdnNetworkPolicy policy = target.policy();
-    ResourcePlan plan = rendered.plan();
-    ResourceId id = target.id();
-    if (applied.written() && !dryRun) {
-      String verb = applied.outcome() == ApplyStage.Outcome.CREATED ? "Created" : "Updated";
-      events.record(
-          id,
-          policy.uid(),
-          target.basis(),
-          EventRecorder.Type.Normal,
-          verb,
-          verb
-              + " NetworkPolicy "
-              + id
-              + (plan.deniesAll()
-                  ? ": deny-all egress, no name has an allowed address"
-                  : " allowing "
-                      + plan.appliedAddressCount()
-                      + (plan.appliedAddressCount() == 1 ? " address" : " addresses")));
+    RecordPlan plan = RecordPlan.forDue(target, rendered.plan(), applied, refresh);
+    send(target, plan.events());
+    if (plan.status() == null) {
+      return new Recorded(plan.decision(), Write.SKIPPED);
     }
-    if (applied.refused()) {
-      // Nothing new is in place: the status keeps describing the policy that is, and the
-      // resource stays due, so the next run tries again.
-      FqdnNetworkPolicyStatus status = plan.notAppliedStatus(applied.message());
-      Recorded recorded = write(target, status, plan.now());
-      if (recorded.write() == Write.WRITTEN
-          && isNewReadyMessage(policy.status(), applied.message())
-          && !dryRun) {
-        events.record(
-            id,
-            policy.uid(),
-            target.basis(),
-            EventRecorder.Type.Warning,
-            applied.reason(),
-            applied.message());
-      }
-      return recorded;
+    Write write = send(target.id(), target.listed().resourceVersion(), plan.status());
+    if (write == Write.WRITTEN) {
+      send(target, plan.eventsAfterStatus());
     }
-    Recorded recorded = write(target, plan.appliedStatus(), plan.now());
-    if (recorded.write() != Write.WRITTEN || dryRun) {
-      return recorded;
-    }
-    plan.expiredAddresses()
-        .forEach((fqdn, addresses) ->
-            events.record(
-                id,
-                policy.uid(),
-                target.basis() + "/" + fqdn,
-                EventRecorder.Type.Warning,
-                "AddressesExpired",
-                addresses.size()
-                    + " addresses of "
-                    + fqdn
-                    + " removed: no successful lookup within retryTimeoutSeconds="
-                    + policy.spec().retryTimeoutSeconds()));
-    for (String fqdn : plan.newlyCappedNames()) {
-      events.record(
-          id,
-          policy.uid(),
-          target.basis() + "/" + fqdn,
-          EventRecorder.Type.Warning,
-          "AddressesCapped",
-          fqdn
-              + " has more addresses than maxAddressesPerFQDN="
-              + policy.spec().maxAddressesPerFQDN()
-              + "; the least recently seen are left out (see status.fqdns[].droppedAddressCount)");
-    }
-    return recorded;
+    return new Recorded(plan.decision(), write);
   }
 
   /** Records that another writer's change to a policy was undone ({@link ApplyStage#repair}). */
   void repaired(Target target, RenderStage.Rendered rendered, ApplyStage.Applied applied) {
-    ResourcePlan plan = rendered.plan();
-    String message =
-        "Restored NetworkPolicy "
-            + target.id()
-            + " from status.fqdns"
-            + (plan.deniesAll()
-                ? " (deny-all egress)"
-                : " (" + plan.appliedAddressCount() + " addresses)")
-            + ": "
-            + applied.message();
-    LOG.warn("{}: {}", target.id(), message);
-    if (dryRun) {
-      return;
-    }
-    events.record(
-        target.id(),
-        target.policy().uid(),
-        target.basis(),
-        // Which pods may go where changed: that is worth a warning; a label is not.
-        target.live() == null || !target.live().specMatches(rendered.compared())
-            ? EventRecorder.Type.Warning
-            : EventRecorder.Type.Normal,
-        "PolicyRepaired",
-        message);
+    RecordPlan.Event event =
+        RecordPlan.repaired(
+            target,
+            rendered.plan(),
+            applied,
+            target.live() != null && target.live().specMatches(rendered.compared()));
+    LOG.warn("{}: {}", target.id(), event.message());
+    send(target, List.of(event));
   }
 
   /** Reports a resource whose spec cannot be used in its Ready condition, once. */
   Write invalid(ListedResource resource, Instant now) {
-    FqdnNetworkPolicyStatus previous =
-        resource.raw().has("status") && resource.raw().get("status").isJsonObject()
-            ? FqdnNetworkPolicyCodec.readStatus(resource.raw().getAsJsonObject("status"))
-            : FqdnNetworkPolicyStatus.EMPTY;
-    String message = "invalid resource: " + resource.problem().getMessage();
-    Optional<Condition> ready = previous.condition(Condition.READY);
-    if (ready.isPresent()
-        && Objects.equals(ready.get().message(), message)
-        && Objects.equals(previous.observedGeneration(), resource.generation())) {
-      return Write.SKIPPED; // Already reported; writing again would change nothing.
+    FqdnNetworkPolicyStatus status = RecordPlan.invalid(resource, now);
+    if (status == null) {
+      return Write.SKIPPED;
     }
-    LOG.warn("{}: {}", resource.id(), message);
-    Condition readyCondition =
-        Conditions.ready(false, Conditions.FAILED, message, previous, resource.generation(), now);
-    List<Condition> conditions = new ArrayList<>();
-    conditions.add(readyCondition);
-    previous.condition(Condition.RESOLVE).ifPresent(conditions::add);
-    return send(
-        resource.id(),
-        resource.resourceVersion(),
-        new FqdnNetworkPolicyStatus(
-            conditions,
-            previous.fqdns(),
-            previous.appliedAddressCount(),
-            previous.totalAddressesCount(),
-            previous.latestLookupTime(),
-            resource.generation()));
+    LOG.warn("{}: {}", resource.id(), RecordPlan.invalidMessage(resource));
+    return send(resource.id(), resource.resourceVersion(), status);
   }
 
-  private Recorded write(Target target, FqdnNetworkPolicyStatus status, Instant now) {
-    StatusRefresh.Decision decision = refresh.decide(target.policy(), status, now);
-    if (!decision.write()) {
-      return new Recorded(decision, Write.SKIPPED);
+  private void send(Target target, List<RecordPlan.Event> planned) {
+    if (dryRun) {
+      return;
     }
-    return new Recorded(decision, send(target.id(), target.listed().resourceVersion(), status));
+    for (RecordPlan.Event event : planned) {
+      events.record(
+          target.id(),
+          target.policy().uid(),
+          event.basis(),
+          event.type(),
+          event.reason(),
+          event.message());
+    }
   }
 
   /** Sends the status, with the listed resourceVersion as a precondition. */
@@ -244,12 +162,5 @@ final class RecordStage {
       LOG.error("{}: could not write status: {}", id, ApiRetry.describe(e));
       return Write.FAILED;
     }
-  }
-
-  private static boolean isNewReadyMessage(FqdnNetworkPolicyStatus previous, String message) {
-    return previous
-        .condition(Condition.READY)
-        .map(c -> !Objects.equals(c.message(), message))
-        .orElse(true);
   }
 }

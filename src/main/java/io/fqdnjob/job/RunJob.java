@@ -12,6 +12,7 @@ import io.fqdnjob.kube.ListedResource;
 import io.fqdnjob.kube.LiveNetworkPolicy;
 import io.fqdnjob.kube.NetworkPolicyStore;
 import io.fqdnjob.kube.Scope;
+import io.fqdnjob.kube.StopSignal;
 import io.fqdnjob.model.FqdnNetworkPolicy;
 import io.fqdnjob.model.ResourceId;
 import io.fqdnjob.policy.AddressFilter;
@@ -24,8 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,10 +41,14 @@ import org.slf4j.LoggerFactory;
 /**
  * One run: list the resources, decide which are due, resolve their names once each, rebuild each
  * status from the previous one, apply the NetworkPolicies and the statuses that changed, and
- * report. Each step is a stage of its own; this class runs them page by page and counts.
+ * report. Each step is a stage of its own; this class drives them and gives every listed resource
+ * one {@link Outcome}.
  */
 public final class RunJob {
   private static final Logger LOG = LoggerFactory.getLogger(RunJob.class);
+
+  /** Due resources resolved and written together: as many as a page of the list holds. */
+  static final int BATCH = 500;
 
   /**
    * How a run behaves.
@@ -51,8 +58,8 @@ public final class RunJob {
    *     left untouched
    * @param dryRun send every write as a server-side dry run and print what would change
    * @param maxPeersPerPolicy a NetworkPolicy with more address blocks than this is not applied
-   * @param deadline after it no write starts and no lookup is waited for; resources not written by
-   *     then are left for the next run (see {@link #withDeadline})
+   * @param deadline after it, or once its stop signal is requested, no request starts and no lookup
+   *     is waited for; resources not written by then are left for the next run
    * @param refresh when a status whose content did not change is written anyway
    */
   public record Options(
@@ -93,65 +100,6 @@ public final class RunJob {
   private final PrintStream out;
   private final Progress progress;
 
-  /** Counts of the run in progress; a new set for every run of a loop. */
-  private static final class Tally {
-    final AtomicInteger listed = new AtomicInteger();
-    final AtomicInteger due = new AtomicInteger();
-    final AtomicInteger invalid = new AtomicInteger();
-    final AtomicInteger deleting = new AtomicInteger();
-    final AtomicInteger applied = new AtomicInteger();
-    final AtomicInteger unchanged = new AtomicInteger();
-    final AtomicInteger failed = new AtomicInteger();
-    final AtomicInteger conflicts = new AtomicInteger();
-    final AtomicInteger tooLarge = new AtomicInteger();
-    final AtomicInteger abandoned = new AtomicInteger();
-    final AtomicInteger repaired = new AtomicInteger();
-    final AtomicInteger cutShort = new AtomicInteger();
-    final AtomicInteger networkPolicyWrites = new AtomicInteger();
-    final AtomicInteger statusWrites = new AtomicInteger();
-    final AtomicInteger statusRefreshes = new AtomicInteger();
-    final AtomicInteger clamped = new AtomicInteger();
-    final AtomicReference<String> clampedExample = new AtomicReference<>();
-    final AtomicReference<Instant> nextDue = new AtomicReference<>();
-
-    void dueAt(Instant when) {
-      nextDue.accumulateAndGet(when, (a, b) -> a == null || b.isBefore(a) ? b : a);
-    }
-
-    void count(ApplyStage.Applied applied) {
-      switch (applied.outcome()) {
-        case CREATED, UPDATED -> {
-          networkPolicyWrites.incrementAndGet();
-          this.applied.incrementAndGet();
-        }
-        case UNCHANGED -> unchanged.incrementAndGet();
-        case CONFLICT -> conflicts.incrementAndGet();
-        case TOO_LARGE -> tooLarge.incrementAndGet();
-        case FAILED -> {
-          networkPolicyWrites.incrementAndGet();
-          failed.incrementAndGet();
-        }
-        case CUT_SHORT, IN_PLACE -> {}
-      }
-    }
-
-    /** Counts a status write; returns whether the resource was cut short by it. */
-    boolean count(RecordStage.Write write, StatusRefresh.Decision decision) {
-      if (write != RecordStage.Write.SKIPPED && write != RecordStage.Write.CUT_SHORT) {
-        statusWrites.incrementAndGet();
-        if (decision == StatusRefresh.Decision.REFRESH) {
-          statusRefreshes.incrementAndGet();
-        }
-      }
-      if (write == RecordStage.Write.FAILED) {
-        failed.incrementAndGet();
-      }
-      return write == RecordStage.Write.CUT_SHORT;
-    }
-  }
-
-  private volatile Tally tally = new Tally();
-
   public RunJob(
       FqdnPolicyStore policies,
       NetworkPolicyStore networkPolicies,
@@ -173,141 +121,313 @@ public final class RunJob {
     this.progress = progress;
   }
 
+  /** The counts of the run in progress, updated from the writer threads. */
+  private static final class Tally {
+    final Map<Outcome, AtomicInteger> outcomes = new EnumMap<>(Outcome.class);
+    final AtomicInteger listed = new AtomicInteger();
+    final AtomicInteger due = new AtomicInteger();
+    final AtomicInteger networkPolicyWrites = new AtomicInteger();
+    final AtomicInteger statusWrites = new AtomicInteger();
+    final AtomicInteger statusRefreshes = new AtomicInteger();
+    final AtomicInteger clamped = new AtomicInteger();
+    final AtomicReference<String> clampedExample = new AtomicReference<>();
+    final AtomicReference<Instant> nextDue = new AtomicReference<>();
+
+    Tally() {
+      for (Outcome outcome : Outcome.values()) {
+        outcomes.put(outcome, new AtomicInteger());
+      }
+    }
+
+    void record(Outcome outcome) {
+      outcomes.get(outcome).incrementAndGet();
+    }
+
+    void dueAt(Instant when) {
+      nextDue.accumulateAndGet(when, (a, b) -> a == null || b.isBefore(a) ? b : a);
+    }
+
+    void count(ApplyStage.Applied applied) {
+      if (applied.written()) {
+        networkPolicyWrites.incrementAndGet();
+      }
+    }
+
+    void count(RecordStage.Recorded recorded) {
+      if (recorded.sent()) {
+        statusWrites.incrementAndGet();
+        if (recorded.decision() == StatusRefresh.Decision.REFRESH) {
+          statusRefreshes.incrementAndGet();
+        }
+      }
+    }
+
+    Map<Outcome, Integer> outcomes() {
+      Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+      outcomes.forEach((outcome, count) -> counts.put(outcome, count.get()));
+      return counts;
+    }
+  }
+
+  /** The stages of one run, made once it has listed the NetworkPolicies. */
+  private record Stages(
+      Instant now,
+      DueStage due,
+      ResolveStage resolve,
+      RetainStage retain,
+      RenderStage render,
+      ApplyStage apply,
+      RecordStage record) {}
+
   /**
-   * Runs once and returns the counts; throws only when nothing could be listed.
+   * Runs once and returns what became of every listed resource; a list that fails or is cut short
+   * is in the summary's {@link RunSummary.Ending}, never thrown.
    *
-   * <p>The stages, for each page of resources: {@link DueStage due} → {@link ResolveStage resolve}
-   * → {@link RetainStage retain} → {@link RenderStage render} → {@link ApplyStage apply} → {@link
-   * RecordStage record}. The NetworkPolicies are listed first ({@link ListStage}), into a compact
-   * index; the resources one page at a time, so that a run holds one page whatever the number of
-   * resources. A page's writes go on while the next page is listed and resolved; at most two pages
-   * are in flight.
+   * <p>The stages: {@link ListStage list} → {@link DueStage due} → {@link ResolveStage resolve} →
+   * {@link RetainStage retain} → {@link RenderStage render} → {@link ApplyStage apply} → {@link
+   * RecordStage record}. The NetworkPolicies are listed first, into a compact index; the resources
+   * one page at a time. Resources that are not due (whose policy is only checked) and invalid ones
+   * are worked on as their page is read; due ones are queued most overdue first ({@link DueQueue})
+   * and resolved and written in batches once the list is read (or the queue is full), two batches
+   * in flight: a batch's writes go on while the next one is resolved.
    */
-  public RunSummary run() throws ApiException, InterruptedException {
+  public RunSummary run() throws InterruptedException {
     Instant started = clock.instant();
-    Tally run = new Tally();
-    tally = run;
-    listedLogged = null;
+    Tally tally = new Tally();
     long queriesBefore = resolver.queriesSent();
     Map<String, Long> unansweredBefore = resolver.unansweredQueries();
+    Deadline deadline = options.deadline();
     ListStage list = new ListStage(policies, networkPolicies, options.scope(), options.shard());
-    progress.phase("listing networkpolicies");
-    Map<ResourceId, LiveNetworkPolicy> live = list.networkPolicies();
-
-    // Every time this run writes is the time before its first resource was listed and its first
-    // name resolved: a slow run must not move the lookup times, and with them the next due time,
-    // later than the schedule, and an answer is never older than the time it is recorded at.
-    Instant now = clock.instant();
-    DueStage due = new DueStage(new DueCheck(options.dueSlack(), options.force()));
     ResolveStage resolve = new ResolveStage(resolver);
-    RetainStage retain = new RetainStage(options.refresh());
-    RenderStage render = new RenderStage(filter);
-    ApplyStage apply =
+    RunSummary.Ending ending = RunSummary.Ending.LISTED;
+    ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
+    try {
+      progress.phase("listing networkpolicies");
+      Map<ResourceId, LiveNetworkPolicy> live = list.networkPolicies();
+      // Every time this run writes is the time before its first resource was listed and its
+      // first name resolved: a slow run must not move the lookup times, and with them the next
+      // due time, later than the schedule, and an answer is never older than the time it is
+      // recorded at.
+      Stages stages = stages(clock.instant(), resolve);
+      ending = work(list.resources(), live, stages, api, tally, started);
+    } catch (ApiException e) {
+      ending = ending(e, tally);
+    } finally {
+      api.shutdownNow();
+      progress.done();
+    }
+    if (deadline.stop().reason() == StopSignal.Reason.STALLED) {
+      ending = RunSummary.Ending.API_STALLED;
+    }
+    if (tally.clamped.get() > 0) {
+      LOG.warn(
+          "{} resources have a retryTimeoutSeconds or seenAddressRetentionSeconds shorter than"
+              + " --status-refresh={}s; their statuses refresh at that window instead (e.g. {})",
+          tally.clamped.get(),
+          options.refresh().interval().toSeconds(),
+          tally.clampedExample.get());
+    }
+    Map<Outcome, Integer> outcomes = tally.outcomes();
+    LOG.info(
+        "{} resources listed, {} due, {} invalid, {} being deleted",
+        tally.listed.get(),
+        tally.due.get(),
+        outcomes.get(Outcome.INVALID),
+        outcomes.get(Outcome.DELETING));
+    logUnansweredServers(unansweredBefore);
+    return new RunSummary(
+        outcomes,
+        tally.due.get(),
+        new RunSummary.Lookups(
+            resolve.uniqueNames(), resolver.queriesSent() - queriesBefore, resolve.byReason()),
+        new RunSummary.Writes(
+            tally.networkPolicyWrites.get(), tally.statusWrites.get(), tally.statusRefreshes.get()),
+        Duration.between(started, clock.instant()),
+        tally.nextDue.get(),
+        ending);
+  }
+
+  private Stages stages(Instant now, ResolveStage resolve) {
+    return new Stages(
+        now,
+        new DueStage(new DueCheck(options.dueSlack(), options.force())),
+        resolve,
+        new RetainStage(options.refresh()),
+        new RenderStage(filter),
         new ApplyStage(
             networkPolicies,
             options.maxPeersPerPolicy(),
             options.dryRun(),
             options.deadline(),
-            out);
-    RecordStage record =
+            out),
         new RecordStage(
-            policies, events, options.refresh(), options.dryRun(), options.deadline(), out);
+            policies, events, options.refresh(), options.dryRun(), options.deadline(), out));
+  }
+
+  /**
+   * Reads the pages and drives the stages; returns how the list ended. Every listed resource gets
+   * its outcome before this returns.
+   */
+  private RunSummary.Ending work(
+      FqdnPolicyStore.Pages pages,
+      Map<ResourceId, LiveNetworkPolicy> live,
+      Stages stages,
+      ExecutorService api,
+      Tally tally,
+      Instant started)
+      throws InterruptedException {
     Instant lookupsEnd =
         options.lookupDeadline() == null
             ? options.deadline().instant()
             : earlier(started.plus(options.lookupDeadline()), options.deadline().instant());
-
-    RunSummary.ListOutcome listOutcome = RunSummary.ListOutcome.LISTED;
-    ExecutorService api = Executors.newFixedThreadPool(Math.max(1, options.apiConcurrency()));
+    DueQueue queue = new DueQueue();
+    InFlight checks = new InFlight(api, tally);
+    InFlight batches = new InFlight(api, tally);
+    RunSummary.Ending ending = RunSummary.Ending.LISTED;
+    PageLog pageLog = new PageLog();
     try {
-      AtomicReference<List<Future<?>>> inFlight = new AtomicReference<>(List.of());
-      PageTimes times = new PageTimes();
-      try {
-        list.resources(page -> {
-          times.listed();
-          DueStage.Triage triage = due.triage(page, live, now);
-          run.listed.addAndGet(page.size());
-          run.due.addAndGet(triage.due().size());
-          run.invalid.addAndGet(triage.invalid().size());
-          run.deleting.addAndGet(triage.deleting());
-          logListed(run);
-          progress.phase(
-              "resolving names for " + triage.due().size() + " due resources of " + run.listed);
-          Map<LookupKey, LookupResult> results = resolve.resolve(triage.due(), lookupsEnd);
-          progress.phase("writing " + triage.due().size() + " resources of " + run.listed);
-          List<Future<?>> work = new ArrayList<>();
-          for (Target target : triage.due()) {
-            work.add(
-                api.submit(() -> process(target, results, now, retain, render, apply, record)));
-          }
-          for (ListedResource resource : triage.invalid()) {
-            work.add(api.submit(() -> reportInvalid(resource, now, record)));
-          }
-          for (Target target : triage.notDue()) {
-            run.dueAt(DueCheck.nextDue(target.policy()));
-            work.add(api.submit(() -> repair(target, now, retain, render, apply, record)));
-          }
-          times.submitted();
-          // The page before this one must be done before another is listed: two in flight.
-          await(inFlight.getAndSet(work));
-          times.waited(page.size(), triage.due().size());
-        });
-      } catch (ApiException e) {
-        if (run.listed.get() == 0) {
-          throw e;
+      for (List<ListedResource> page = pages.next(); page != null; page = pages.next()) {
+        pageLog.listed();
+        DueStage.Triage triage = stages.due().triage(page, live, stages.now());
+        tally.listed.addAndGet(page.size());
+        tally.due.addAndGet(triage.due().size());
+        for (int i = 0; i < triage.deleting(); i++) {
+          tally.record(Outcome.DELETING);
         }
-        listOutcome =
-            e instanceof DeadlineExceededException
-                ? RunSummary.ListOutcome.CUT_SHORT
-                : RunSummary.ListOutcome.FAILED;
-        LOG.error(
-            "listing stopped after {} resources, the rest is left for the next run: {}",
-            run.listed.get(),
-            ApiRetry.describe(e));
+        pageLog.log(tally);
+        progress.phase("listed " + tally.listed + " resources, " + tally.due + " due");
+        List<Callable<Outcome>> work = new ArrayList<>();
+        for (ListedResource resource : triage.invalid()) {
+          work.add(() -> reportInvalid(resource, stages, tally));
+        }
+        for (Target target : triage.notDue()) {
+          tally.dueAt(DueCheck.nextDue(target.policy()));
+          work.add(() -> repair(target, stages, tally));
+        }
+        // The checks of the page before must be done before another is listed: two in flight.
+        checks.submit(work);
+        queue.addAll(triage.due());
+        while (queue.full()) {
+          batch(queue.take(BATCH), stages, lookupsEnd, batches, tally);
+        }
       }
-      await(inFlight.get());
-    } finally {
-      api.shutdownNow();
-      progress.done();
+    } catch (ApiException e) {
+      ending = ending(e, tally);
     }
-    if (run.clamped.get() > 0) {
-      LOG.warn(
-          "{} resources have a retryTimeoutSeconds or seenAddressRetentionSeconds shorter than"
-              + " --status-refresh={}s; their statuses refresh at that window instead (e.g. {})",
-          run.clamped.get(),
-          options.refresh().interval().toSeconds(),
-          run.clampedExample.get());
+    while (!queue.isEmpty()) {
+      batch(queue.take(BATCH), stages, lookupsEnd, batches, tally);
     }
-    LOG.info(
-        "{} resources listed, {} due, {} invalid, {} being deleted",
-        run.listed.get(),
-        run.due.get(),
-        run.invalid.get(),
-        run.deleting.get());
+    checks.awaitAll();
+    batches.awaitAll();
+    return ending;
+  }
 
-    logUnansweredServers(unansweredBefore);
-    return new RunSummary(
-        run.listed.get(),
-        run.due.get(),
-        run.applied.get(),
-        run.unchanged.get(),
-        run.failed.get(),
-        run.conflicts.get(),
-        run.tooLarge.get(),
-        run.invalid.get(),
-        run.abandoned.get(),
-        run.repaired.get(),
-        run.deleting.get(),
-        resolve.uniqueNames(),
-        resolver.queriesSent() - queriesBefore,
-        run.networkPolicyWrites.get(),
-        run.statusWrites.get(),
-        run.statusRefreshes.get(),
-        Duration.between(started, clock.instant()),
-        run.nextDue.get(),
-        resolve.byReason(),
-        run.cutShort.get(),
-        listOutcome);
+  /** Resolves the names of a batch of due resources and hands them to the writer threads. */
+  private void batch(
+      List<Target> batch, Stages stages, Instant lookupsEnd, InFlight batches, Tally tally)
+      throws InterruptedException {
+    if (options.deadline().passed()) {
+      // Nothing more is asked or written: the rest is left as it was for the next run.
+      for (int i = 0; i < batch.size(); i++) {
+        tally.record(Outcome.CUT_SHORT);
+      }
+      LOG.debug("{} due resources left for the next run: {}", batch.size(), whyStopped());
+      return;
+    }
+    progress.phase("resolving names for " + batch.size() + " due resources");
+    Map<LookupKey, LookupResult> results = stages.resolve().resolve(batch, lookupsEnd);
+    progress.phase("writing " + batch.size() + " due resources");
+    List<Callable<Outcome>> work = new ArrayList<>();
+    for (Target target : batch) {
+      work.add(() -> process(target, results, stages, tally));
+    }
+    batches.submit(work);
+  }
+
+  /**
+   * The work of one page or batch on the writer threads, at most two of them in flight: submitting
+   * one waits for the one before the last. Each task returns its resource's outcome; one that
+   * throws counts as {@link Outcome#FAILED}.
+   */
+  private final class InFlight {
+    private final ExecutorService api;
+    private final Tally tally;
+    private List<Future<Outcome>> previous = List.of();
+
+    InFlight(ExecutorService api, Tally tally) {
+      this.api = api;
+      this.tally = tally;
+    }
+
+    void submit(List<Callable<Outcome>> work) throws InterruptedException {
+      List<Future<Outcome>> submitted = new ArrayList<>(work.size());
+      for (Callable<Outcome> task : work) {
+        submitted.add(api.submit(task));
+      }
+      List<Future<Outcome>> before = previous;
+      previous = submitted;
+      await(before);
+    }
+
+    void awaitAll() throws InterruptedException {
+      await(previous);
+      previous = List.of();
+    }
+
+    private void await(List<Future<Outcome>> work) throws InterruptedException {
+      int finished = 0;
+      for (Future<Outcome> future : work) {
+        progress.step(finished++, work.size());
+        try {
+          tally.record(future.get());
+        } catch (ExecutionException e) {
+          tally.record(Outcome.FAILED);
+          LOG.error("unexpected failure while processing a resource", e.getCause());
+        }
+      }
+    }
+  }
+
+  /** Returns how a list that threw {@code e} ended, and logs it. */
+  private RunSummary.Ending ending(ApiException e, Tally tally) {
+    int listed = tally.listed.get();
+    String what =
+        listed == 0
+            ? "could not list the resources"
+            : "listing stopped after " + listed + " resources, the rest is left for the next run";
+    RunSummary.Ending ending;
+    if (e instanceof DeadlineExceededException) {
+      ending =
+          options.deadline().stop().reason() == StopSignal.Reason.STALLED
+              ? RunSummary.Ending.API_STALLED
+              : RunSummary.Ending.LIST_CUT_SHORT;
+      LOG.warn("{}: {}", what, ApiRetry.describe(e));
+      return ending;
+    }
+    if (e.getCode() == 401 || e.getCode() == 403) {
+      ending = RunSummary.Ending.LIST_REFUSED;
+    } else if (ApiRetry.timedOut(e)) {
+      ending = RunSummary.Ending.API_STALLED;
+    } else {
+      ending = RunSummary.Ending.LIST_FAILED;
+    }
+    LOG.error("{}: {}{}", what, ApiRetry.describe(e), hint(e));
+    return ending;
+  }
+
+  /** Returns advice for a refusal whose cause is likely the scope of the job's rights. */
+  private String hint(ApiException e) {
+    if (e.getCode() == 403
+        && options.scope().listNamespaces().isEmpty()
+        && options.scope().policies().isEmpty()) {
+      return "; with rights in some namespaces only (a namespaced install), pass --namespace";
+    }
+    return "";
+  }
+
+  private String whyStopped() {
+    String why = options.deadline().why();
+    return why == null ? "the run was stopped" : why;
   }
 
   /**
@@ -336,156 +456,87 @@ public final class RunJob {
     return a.isBefore(b) ? a : b;
   }
 
-  private static final Duration LISTED_LOG_INTERVAL = Duration.ofSeconds(10);
-  private Instant listedLogged;
-
-  /** Logs how far the list got: after the first page, then at most every ten seconds. */
-  private void logListed(Tally run) {
-    Instant now = Instant.now();
-    if (listedLogged != null && now.isBefore(listedLogged.plus(LISTED_LOG_INTERVAL))) {
-      return;
-    }
-    listedLogged = now;
-    LOG.info("{} resources listed so far, {} due", run.listed.get(), run.due.get());
-  }
-
   /**
-   * Times the pages of a run for the debug log ({@code --verbose}): how long the list took to hand
-   * over a page (the API server answering and the job parsing), how long due-ness and lookups took,
-   * and how long the page then waited for the work of the page before. When the waits dominate, the
-   * comparisons and writes bound the run; when the lists do, reading the resources does.
+   * Logs how far the list got: after the first page, then at most every ten seconds; and with
+   * {@code --verbose} how long each page took to arrive (the API server answering and the job
+   * parsing it).
    */
-  private static final class PageTimes {
+  private final class PageLog {
+    private static final Duration INTERVAL = Duration.ofSeconds(10);
+    private Instant logged;
     private int page;
     private long mark = System.nanoTime();
-    private long listed;
-    private long submitted;
 
     void listed() {
-      listed = System.nanoTime();
-    }
-
-    void submitted() {
-      submitted = System.nanoTime();
-    }
-
-    void waited(int resources, int due) {
       long now = System.nanoTime();
       if (LOG.isDebugEnabled()) {
-        LOG.debug(
-            "page {}: {} resources ({} due) listed in {} ms, triaged and resolved in {} ms, then"
-                + " {} ms waiting for the page before",
-            ++page,
-            resources,
-            due,
-            (listed - mark) / 1_000_000,
-            (submitted - listed) / 1_000_000,
-            (now - submitted) / 1_000_000);
+        LOG.debug("page {} listed in {} ms", ++page, (now - mark) / 1_000_000);
       }
       mark = now;
     }
-  }
 
-  /** Waits for the work of one page; a task that threw is counted as failed. */
-  private void await(List<Future<?>> work) throws InterruptedException {
-    int finished = 0;
-    for (Future<?> future : work) {
-      progress.step(finished++, work.size());
-      try {
-        future.get();
-      } catch (ExecutionException e) {
-        tally.failed.incrementAndGet();
-        LOG.error("unexpected failure while processing a resource", e.getCause());
+    void log(Tally tally) {
+      Instant now = Instant.now();
+      if (logged != null && now.isBefore(logged.plus(INTERVAL))) {
+        return;
       }
+      logged = now;
+      LOG.info("{} resources listed so far, {} due", tally.listed.get(), tally.due.get());
     }
   }
 
-  /**
-   * Returns whether the run's deadline has passed: no write of a resource starts then, and the
-   * summary counts it as cut short.
-   */
-  private boolean leftForNextRun(ResourceId id) {
-    if (!options.deadline().passed()) {
-      return false;
-    }
-    LOG.debug("{}: left for the next run, the run's deadline has passed", id);
-    return true;
-  }
-
-  /** A due resource: retain, render, apply, record. */
-  private void process(
-      Target target,
-      Map<LookupKey, LookupResult> results,
-      Instant now,
-      RetainStage retain,
-      RenderStage render,
-      ApplyStage apply,
-      RecordStage record) {
-    Tally run = tally;
+  /** A due resource: retain, render, apply, record. Returns its outcome. */
+  private Outcome process(
+      Target target, Map<LookupKey, LookupResult> results, Stages stages, Tally tally) {
     FqdnNetworkPolicy policy = target.policy();
-    if (leftForNextRun(target.id())) {
-      run.cutShort.incrementAndGet();
-      return;
+    if (options.deadline().passed()) {
+      LOG.debug("{}: left for the next run: {}", target.id(), whyStopped());
+      return Outcome.CUT_SHORT;
     }
-    RetainedNames names = retain.retain(target, results, now);
+    RetainedNames names = stages.retain().retain(target, results, stages.now());
     if (!names.unfinishedNames().isEmpty()) {
-      run.abandoned.incrementAndGet();
-      run.dueAt(now);
       LOG.info(
           "{}: left untouched, lookups unfinished for {}", target.id(), names.unfinishedNames());
-      return;
+      return Outcome.ABANDONED;
     }
-    if (options.refresh().isClamped(policy.spec()) && run.clamped.getAndIncrement() == 0) {
-      run.clampedExample.set(
+    if (options.refresh().isClamped(policy.spec()) && tally.clamped.getAndIncrement() == 0) {
+      tally.clampedExample.set(
           target.id() + ": " + options.refresh().intervalFor(policy.spec()).toSeconds() + "s");
     }
-    RenderStage.Rendered rendered = render.render(names);
-    ApplyStage.Applied applied = apply.apply(target, rendered);
-    run.count(applied);
-    if (applied.outcome() == ApplyStage.Outcome.CUT_SHORT) {
-      run.cutShort.incrementAndGet();
-      return;
+    RenderStage.Rendered rendered = stages.render().render(names);
+    ApplyStage.Applied applied = stages.apply().apply(target, rendered);
+    tally.count(applied);
+    if (applied.outcome() == Outcome.CUT_SHORT) {
+      return Outcome.CUT_SHORT;
     }
-    RecordStage.Recorded recorded = record.record(target, rendered, applied);
-    if (run.count(recorded.write(), recorded.decision())) {
-      run.cutShort.incrementAndGet();
+    RecordStage.Recorded recorded = stages.record().record(target, rendered, applied);
+    tally.count(recorded);
+    Outcome outcome = recorded.write().after(applied.outcome());
+    if (outcome != Outcome.CUT_SHORT) {
+      tally.dueAt(
+          stages.now().plus(DueCheck.effectiveTtl(policy.spec(), rendered.plan().appliedStatus())));
     }
-    run.dueAt(now.plus(DueCheck.effectiveTtl(policy.spec(), rendered.plan().appliedStatus())));
+    return outcome;
   }
 
   /** A resource that is not due: render from its status, and repair the policy if needed. */
-  private void repair(
-      Target target,
-      Instant now,
-      RetainStage retain,
-      RenderStage render,
-      ApplyStage apply,
-      RecordStage record) {
-    Tally run = tally;
-    RenderStage.Rendered rendered = render.render(retain.asRecorded(target, now));
-    ApplyStage.Applied applied = apply.repair(target, rendered);
-    switch (applied.outcome()) {
-      case CREATED, UPDATED -> {
-        run.networkPolicyWrites.incrementAndGet();
-        run.repaired.incrementAndGet();
-        record.repaired(target, rendered, applied);
-      }
-      case FAILED -> {
-        run.networkPolicyWrites.incrementAndGet();
-        run.failed.incrementAndGet();
-      }
-      case CUT_SHORT -> run.cutShort.incrementAndGet();
-      default -> {}
+  private Outcome repair(Target target, Stages stages, Tally tally) {
+    RenderStage.Rendered rendered =
+        stages.render().render(stages.retain().asRecorded(target, stages.now()));
+    ApplyStage.Applied applied = stages.apply().repair(target, rendered);
+    tally.count(applied);
+    if (applied.outcome() == Outcome.REPAIRED) {
+      stages.record().repaired(target, rendered, applied);
     }
+    return applied.outcome();
   }
 
-  private void reportInvalid(ListedResource resource, Instant now, RecordStage record) {
-    if (leftForNextRun(resource.id())) {
-      tally.cutShort.incrementAndGet();
-      return;
+  private Outcome reportInvalid(ListedResource resource, Stages stages, Tally tally) {
+    if (options.deadline().passed()) {
+      return Outcome.CUT_SHORT;
     }
-    if (tally.count(record.invalid(resource, now), StatusRefresh.Decision.CHANGED)) {
-      tally.cutShort.incrementAndGet();
-    }
+    RecordStage.Write write = stages.record().invalid(resource, stages.now());
+    tally.count(new RecordStage.Recorded(StatusRefresh.Decision.CHANGED, write));
+    return write.after(Outcome.INVALID);
   }
 }

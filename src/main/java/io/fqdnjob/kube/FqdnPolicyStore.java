@@ -13,6 +13,7 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -42,73 +43,105 @@ public final class FqdnPolicyStore {
     this.pageSize = pageSize;
   }
 
-  /** Receives the resources of one page. */
+  /** The resources in scope, one page at a time. */
   @FunctionalInterface
-  public interface PageHandler {
-    void accept(List<ListedResource> page) throws ApiException, InterruptedException;
+  public interface Pages {
+    /**
+     * Returns the next page, sorted by namespace and name, or {@code null} after the last. Each
+     * call makes at most one request (one per resource named by {@code --policy}, on the first
+     * call).
+     */
+    List<ListedResource> next() throws ApiException;
   }
 
   /**
-   * Lists the resources in scope one page at a time, each page sorted by namespace and name, and
-   * hands each to {@code handler} before the next is read: a run over any number of resources holds
-   * one page. {@code keep} picks the resources handed over (a shard keeps its own part).
+   * Returns the resources in scope page by page, for the caller to read one page at a time: a run
+   * over any number of resources holds one page. {@code keep} picks the resources handed over (a
+   * shard keeps its own part).
    *
-   * @see Pagination#forEachPage
+   * @see Pagination.Pages
    */
-  public void forEachPage(Scope scope, Predicate<ResourceId> keep, PageHandler handler)
-      throws ApiException, InterruptedException {
+  public Pages pages(Scope scope, Predicate<ResourceId> keep) {
     Function<JsonObject, ListedResource> convert =
         item -> {
           ListedResource resource = parse(item);
           return keep.test(resource.id()) ? resource : null;
         };
-    Pagination.PageConsumer<ListedResource> sorted =
-        page -> {
-          List<ListedResource> copy = new ArrayList<>(page);
-          copy.sort((a, b) -> a.id().compareTo(b.id()));
-          handler.accept(copy);
-        };
     if (!scope.policies().isEmpty()) {
-      List<ListedResource> named = new ArrayList<>();
-      for (ResourceId id : scope.policies()) {
-        JsonObject item = keep.test(id) ? get(id) : null;
-        if (item != null) {
-          named.add(parse(item));
+      boolean[] read = {false};
+      return () -> {
+        if (read[0]) {
+          return null;
         }
-      }
-      sorted.accept(named);
-    } else if (scope.listNamespaces().isEmpty()) {
-      Pagination.forEachPage(
-          "list " + FqdnNetworkPolicy.PLURAL,
-          retry,
-          cont ->
-              api.listClusterCustomObject(
-                      FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, FqdnNetworkPolicy.PLURAL)
-                  .labelSelector(scope.labelSelector())
-                  .limit(pageSize)
-                  ._continue(cont)
-                  .buildCall(null),
-          convert,
-          sorted);
+        read[0] = true;
+        List<ListedResource> named = new ArrayList<>();
+        for (ResourceId id : scope.policies()) {
+          JsonObject item = keep.test(id) ? get(id) : null;
+          if (item != null) {
+            named.add(parse(item));
+          }
+        }
+        return sorted(named);
+      };
+    }
+    List<Pagination.Pages<ListedResource>> lists = new ArrayList<>();
+    if (scope.listNamespaces().isEmpty()) {
+      lists.add(
+          new Pagination.Pages<>(
+              "list " + FqdnNetworkPolicy.PLURAL,
+              retry,
+              cont ->
+                  api.listClusterCustomObject(
+                          FqdnNetworkPolicy.GROUP,
+                          FqdnNetworkPolicy.VERSION,
+                          FqdnNetworkPolicy.PLURAL)
+                      .labelSelector(scope.labelSelector())
+                      .limit(pageSize)
+                      ._continue(cont)
+                      .buildCall(null),
+              convert));
     } else {
       for (String namespace : scope.listNamespaces()) {
-        Pagination.forEachPage(
-            "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
-            retry,
-            cont ->
-                api.listNamespacedCustomObject(
-                        FqdnNetworkPolicy.GROUP,
-                        FqdnNetworkPolicy.VERSION,
-                        namespace,
-                        FqdnNetworkPolicy.PLURAL)
-                    .labelSelector(scope.labelSelector())
-                    .limit(pageSize)
-                    ._continue(cont)
-                    .buildCall(null),
-            convert,
-            sorted);
+        lists.add(
+            new Pagination.Pages<>(
+                "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
+                retry,
+                cont ->
+                    api.listNamespacedCustomObject(
+                            FqdnNetworkPolicy.GROUP,
+                            FqdnNetworkPolicy.VERSION,
+                            namespace,
+                            FqdnNetworkPolicy.PLURAL)
+                        .labelSelector(scope.labelSelector())
+                        .limit(pageSize)
+                        ._continue(cont)
+                        .buildCall(null),
+                convert));
       }
     }
+    Iterator<Pagination.Pages<ListedResource>> remaining = lists.iterator();
+    return new Pages() {
+      private Pagination.Pages<ListedResource> current = remaining.next();
+
+      @Override
+      public List<ListedResource> next() throws ApiException {
+        for (List<ListedResource> page = current.next(); ; page = current.next()) {
+          if (page != null) {
+            return sorted(page);
+          }
+          if (!remaining.hasNext()) {
+            return null;
+          }
+          current = remaining.next();
+        }
+      }
+    };
+  }
+
+  private static List<ListedResource> sorted(List<ListedResource> page) {
+    List<ListedResource> copy = new ArrayList<>(page);
+    copy.sort((a, b) -> a.id().compareTo(b.id()));
+    return copy;
   }
 
   /** Returns the resource, or {@code null} when it does not exist. */

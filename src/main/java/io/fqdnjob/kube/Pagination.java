@@ -59,15 +59,10 @@ final class Pagination {
     }
   }
 
-  /** Receives one page of converted items. */
-  @FunctionalInterface
-  interface PageConsumer<T> {
-    void accept(List<T> page) throws ApiException, InterruptedException;
-  }
-
   /**
-   * Lists every item and hands each page, as {@code convert} makes its items, to {@code consumer}
-   * before the next page is asked for: the caller holds one page at a time however long the list.
+   * The pages of one list, read one at a time when the caller asks for the next, so that the caller
+   * holds one page however long the list, and does its work on a page outside the list's code: a
+   * failure of that work is never taken for a failure of the list.
    *
    * <p>A caller that works on each page may take longer than the API server keeps the list's
    * snapshot (etcd compacts every five minutes). When the continue token expired (410), the list
@@ -75,34 +70,46 @@ final class Pagination {
    * from the current state. Every item is then handed over at most once, and every item that
    * existed through the whole list exactly once; nothing already handed over is listed again.
    */
-  static <T> void forEachPage(
-      String what,
-      ApiRetry retry,
-      PageCall pageCall,
-      Function<JsonObject, T> convert,
-      PageConsumer<T> consumer)
-      throws ApiException, InterruptedException {
-    String token = null;
-    int expiries = 0;
-    do {
-      String current = token;
-      RawCalls.Page<T> page;
-      try {
-        page =
-            retry.call(
-                what, () -> RawCalls.page(retry.deadline(), pageCall.build(current), convert));
-      } catch (ApiException e) {
-        String next = e.getCode() == 410 ? inconsistentContinue(e) : null;
-        if (next == null || ++expiries > MAX_EXPIRIES) {
-          throw e;
+  static final class Pages<T> {
+    private final String what;
+    private final ApiRetry retry;
+    private final PageCall pageCall;
+    private final Function<JsonObject, T> convert;
+    private String token;
+    private boolean done;
+    private int expiries;
+
+    Pages(String what, ApiRetry retry, PageCall pageCall, Function<JsonObject, T> convert) {
+      this.what = what;
+      this.retry = retry;
+      this.pageCall = pageCall;
+      this.convert = convert;
+    }
+
+    /** Returns the next page's items as converted, or {@code null} after the last page. */
+    List<T> next() throws ApiException {
+      while (!done) {
+        String current = token;
+        RawCalls.Page<T> page;
+        try {
+          page =
+              retry.call(
+                  what, () -> RawCalls.page(retry.deadline(), pageCall.build(current), convert));
+        } catch (ApiException e) {
+          String next = e.getCode() == 410 ? inconsistentContinue(e) : null;
+          if (next == null || ++expiries > MAX_EXPIRIES) {
+            throw e;
+          }
+          LOG.info("{}: continue token expired, going on from the current state", what);
+          token = next;
+          continue;
         }
-        LOG.info("{}: continue token expired, going on from the current state", what);
-        token = next;
-        continue;
+        token = page.continueToken();
+        done = token == null;
+        return page.items();
       }
-      token = page.continueToken();
-      consumer.accept(page.items());
-    } while (token != null);
+      return null;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.fqdnjob.metrics;
 
+import io.fqdnjob.job.Outcome;
 import io.fqdnjob.job.RunSummary;
 import io.fqdnjob.model.ResolveReason;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -24,6 +25,14 @@ public final class RunMetrics {
    * is included only when the run succeeded, so that pushing a failed run keeps the previous one.
    */
   public static RunMetrics of(RunSummary summary, Instant finishedAt) {
+    return of(summary, 0, finishedAt);
+  }
+
+  /**
+   * Returns the metrics of {@code summary}, finished at {@code finishedAt}, the {@code
+   * failedRounds}-th run of a loop in a row that could not run (0 when it ran).
+   */
+  public static RunMetrics of(RunSummary summary, int failedRounds, Instant finishedAt) {
     RunMetrics metrics = new RunMetrics(summary.exitCode() == 0);
     PrometheusRegistry registry = metrics.registry;
     double finished = finishedAt.toEpochMilli() / 1000.0;
@@ -41,16 +50,9 @@ public final class RunMetrics {
             .register(registry);
     resources.labelValues("listed").set(summary.listed());
     resources.labelValues("due").set(summary.due());
-    resources.labelValues("applied").set(summary.applied());
-    resources.labelValues("unchanged").set(summary.unchanged());
-    resources.labelValues("failed").set(summary.failed());
-    resources.labelValues("conflict").set(summary.conflicts());
-    resources.labelValues("too_large").set(summary.tooLarge());
-    resources.labelValues("invalid").set(summary.invalid());
-    resources.labelValues("abandoned").set(summary.abandoned());
-    resources.labelValues("repaired").set(summary.repaired());
-    resources.labelValues("deleting").set(summary.deleting());
-    resources.labelValues("cut_short").set(summary.cutShort());
+    for (Outcome outcome : Outcome.values()) {
+      resources.labelValues(outcome.label()).set(summary.count(outcome));
+    }
     Gauge lookups =
         Gauge.builder()
             .name("fqdn_job_lookups")
@@ -61,7 +63,8 @@ public final class RunMetrics {
       lookups.labelValues(reason.name()).set(summary.lookupsByReason().getOrDefault(reason, 0));
     }
     gauge(registry, "fqdn_job_dns_queries", "DNS messages sent by the last run.")
-        .set(summary.queries());
+        .set(summary.lookups().queries());
+    failedRounds(registry).set(failedRounds);
     Gauge writes =
         Gauge.builder()
             .name("fqdn_job_writes")
@@ -84,11 +87,12 @@ public final class RunMetrics {
   }
 
   /**
-   * Returns the metrics of a run that could not even list the resources (the API server was
-   * unreachable or refused): only the run time and the failure.
+   * Returns the metrics of a round of a loop that ended with an unexpected error, the {@code
+   * failedRounds}-th in a row: only the run time, the failure and the count.
    */
-  public static RunMetrics ofFailedRun(Instant finishedAt) {
+  public static RunMetrics ofFailedRound(int failedRounds, Instant finishedAt) {
     RunMetrics metrics = new RunMetrics(false);
+    failedRounds(metrics.registry).set(failedRounds);
     gauge(
             metrics.registry,
             "fqdn_job_last_run_timestamp_seconds",
@@ -97,6 +101,15 @@ public final class RunMetrics {
     lastRunFailed(metrics.registry).set(1);
     exitCode(metrics.registry).set(RunSummary.EXIT_FAILED);
     return metrics;
+  }
+
+  private static Gauge failedRounds(PrometheusRegistry registry) {
+    return gauge(
+        registry,
+        "fqdn_job_failed_runs_in_a_row",
+        "With --loop: runs in a row that could not list the resources (an API outage, an"
+            + " unexpected error); 0 after a run that could. The loop exits after"
+            + " --give-up-after of them.");
   }
 
   private static Gauge lastRunFailed(PrometheusRegistry registry) {
@@ -117,6 +130,8 @@ public final class RunMetrics {
         "Exit code of the last run: "
             + RunSummary.EXIT_COMPLETED
             + " completed, "
+            + RunSummary.EXIT_REFUSED
+            + " the credentials may not read the resources, "
             + RunSummary.EXIT_FAILED
             + " failed (some resource not written after retries, or nothing listed), "
             + RunSummary.EXIT_CUT_SHORT

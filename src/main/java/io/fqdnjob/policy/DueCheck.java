@@ -57,6 +57,25 @@ public final class DueCheck {
     return dueReason(policy, now) != null;
   }
 
+  /**
+   * Returns since when {@code policy} is due, to order the due resources of a run that may not
+   * finish: the epoch for one never looked up, whose spec changed or whose last policy could not be
+   * applied (the user waits for those), else when its TTL ended. The earlier, the more overdue.
+   */
+  public static Instant dueSince(FqdnNetworkPolicy policy) {
+    FqdnNetworkPolicyStatus status = policy.status();
+    if (status.latestLookupTime() == null
+        || status.observedGeneration() == null
+        || status.observedGeneration() != policy.generation()
+        || status
+            .condition(Condition.READY)
+            .filter(c -> !c.isTrue() && Conditions.FAILED.equals(c.reason()))
+            .isPresent()) {
+      return Instant.EPOCH;
+    }
+    return nextDue(policy);
+  }
+
   /** Returns when {@code policy} becomes due by its TTL; the epoch when it never ran. */
   public static Instant nextDue(FqdnNetworkPolicy policy) {
     Instant last = policy.status().latestLookupTime();

@@ -168,15 +168,6 @@ class MainTest {
   }
 
   @Test
-  void aSingleRunStoppedBySignalIsCutShortUnlessItFailed() {
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MainTest.class);
-    assertEquals(ExitCodes.CUT_SHORT, RunCommand.stoppedBySignal(ExitCodes.COMPLETED, true, log));
-    assertEquals(ExitCodes.RUN_FAILED, RunCommand.stoppedBySignal(ExitCodes.RUN_FAILED, true, log));
-    assertEquals(ExitCodes.CUT_SHORT, RunCommand.stoppedBySignal(ExitCodes.CUT_SHORT, true, log));
-    assertEquals(ExitCodes.COMPLETED, RunCommand.stoppedBySignal(ExitCodes.COMPLETED, false, log));
-  }
-
-  @Test
   void anUncaughtErrorExitsOneAsTheJvmWould() {
     CommandLine cli = Main.commandLine();
     cli.setErr(new PrintWriter(err, true));

@@ -437,12 +437,20 @@ class InstallIT {
                 labels(spec.getAsJsonObject("template").getAsJsonObject("metadata"))
                     .entrySet()
                     .containsAll(COMMON_LABELS.entrySet())),
-        // The same container settings as the CronJob's, apart from the arguments and the
-        // requests (a long-running JVM holds more memory than one run).
+        // The same container settings as the CronJob's, apart from the arguments, the
+        // requests (a long-running JVM holds more memory than one run) and the liveness probe
+        // with its heartbeat file.
         () ->
             assertEquals(
                 withoutArgs(container(cronJobPodSpec(only(render(bed, base()), "CronJob", NAME)))),
-                withoutArgs(container(podSpec))),
+                withoutLiveness(withoutArgs(container(podSpec)))),
+        () ->
+            assertTrue(
+                container(podSpec)
+                    .getAsJsonObject("livenessProbe")
+                    .toString()
+                    .contains(heartbeatFile(container(podSpec))),
+                container(podSpec).toString()),
         () ->
             assertEquals(
                 "{\"cpu\":\"100m\",\"memory\":\"256Mi\"}",
@@ -1163,6 +1171,31 @@ class InstallIT {
         .getAsJsonObject("spec")
         .getAsJsonObject("template")
         .getAsJsonObject("spec");
+  }
+
+  /** The container without its liveness probe and the heartbeat file it reads. */
+  private static JsonObject withoutLiveness(JsonObject container) {
+    JsonObject copy = container.deepCopy();
+    copy.remove("livenessProbe");
+    com.google.gson.JsonArray env = new com.google.gson.JsonArray();
+    for (var variable : copy.getAsJsonArray("env")) {
+      if (!variable.getAsJsonObject().get("name").getAsString().equals("FQDN_JOB_HEARTBEAT_FILE")) {
+        env.add(variable);
+      }
+    }
+    copy.add("env", env);
+    return copy;
+  }
+
+  /** The value of the loop's FQDN_JOB_HEARTBEAT_FILE. */
+  private static String heartbeatFile(JsonObject container) {
+    for (var variable : container.getAsJsonArray("env")) {
+      JsonObject object = variable.getAsJsonObject();
+      if (object.get("name").getAsString().equals("FQDN_JOB_HEARTBEAT_FILE")) {
+        return object.get("value").getAsString();
+      }
+    }
+    throw new AssertionError("no FQDN_JOB_HEARTBEAT_FILE in " + container);
   }
 
   private static JsonObject withoutArgs(JsonObject container) {

@@ -209,9 +209,7 @@ class ApiBoundsIT {
       assertTrue(result.stderr().contains("applied=1"), result.toString());
       assertReady(ns, "slow");
       // --verbose times each page: the list's answer came through the 400 ms of latency.
-      Matcher page =
-          Pattern.compile("page 1: 1 resources \\(1 due\\) listed in (\\d+) ms, triaged")
-              .matcher(result.stderr());
+      Matcher page = Pattern.compile("page 1 listed in (\\d+) ms").matcher(result.stderr());
       assertTrue(page.find(), result.toString());
       assertTrue(Long.parseLong(page.group(1)) >= 400, page.group());
     } finally {
@@ -239,9 +237,9 @@ class ApiBoundsIT {
             ns,
             "--loop",
             "--deadline",
-            "4s",
+            "8s",
             "--max-interval",
-            "6s");
+            "10s");
     try {
       Instant limit = Instant.now().plus(Duration.ofSeconds(60));
       while (Files.readString(log).split("run finished:", -1).length < 3

@@ -79,6 +79,11 @@ final class InProcessRun {
   Progress progress = Progress.NONE;
   ApiClient client;
   String instance = "in-process";
+  int apiConcurrency = 4;
+
+  /** The deadline of the next run; none by default. */
+  java.util.function.Supplier<Deadline> deadline = Deadline::none;
+
   private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
   InProcessRun(TestBed bed, TestClock clock) {
@@ -102,7 +107,8 @@ final class InProcessRun {
   }
 
   RunSummary run(Scope scope) throws ApiException, InterruptedException {
-    ApiRetry retry = ApiRetry.standard();
+    Deadline runDeadline = deadline.get();
+    ApiRetry retry = ApiRetry.standard().withDeadline(runDeadline);
     try (DnsResolver resolver = new DnsResolver(DnsResolver.Config.of(List.of(bed.dnsAddress())))) {
       return new RunJob(
               new FqdnPolicyStore(client, retry),
@@ -116,11 +122,11 @@ final class InProcessRun {
                   dueSlack,
                   force,
                   dryRun,
-                  4,
+                  apiConcurrency,
                   null,
                   new Shard(0, 1),
                   maxPeersPerPolicy,
-                  Deadline.none(),
+                  runDeadline,
                   new StatusRefresh(statusRefresh)),
               new PrintStream(printed, true, StandardCharsets.UTF_8),
               progress)

@@ -70,14 +70,13 @@ class PaginationIT {
 
     List<ListedResource> listed = new ArrayList<>();
     List<Integer> pageSizes = new ArrayList<>();
-    new FqdnPolicyStore(client, ApiRetry.standard(), 2)
-        .forEachPage(
-            new Scope(new TreeSet<>(Set.of(ns)), null, new TreeSet<>()),
-            id -> true,
-            page -> {
-              pageSizes.add(page.size());
-              listed.addAll(page);
-            });
+    FqdnPolicyStore.Pages pages =
+        new FqdnPolicyStore(client, ApiRetry.standard(), 2)
+            .pages(new Scope(new TreeSet<>(Set.of(ns)), null, new TreeSet<>()), id -> true);
+    for (List<ListedResource> page = pages.next(); page != null; page = pages.next()) {
+      pageSizes.add(page.size());
+      listed.addAll(page);
+    }
 
     assertTrue(compacted.get(), "the list had a second page");
     assertEquals(410, continuedCodes.get(0), "the API server expired the token: " + continuedCodes);

@@ -3,6 +3,7 @@ package io.fqdnjob.metrics;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fqdnjob.job.Outcome;
 import io.fqdnjob.job.RunSummary;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
@@ -31,27 +32,13 @@ class PrometheusRuleTest {
 
     RunSummary summary =
         new RunSummary(
+            Map.of(Outcome.APPLIED, 1),
             1,
-            1,
-            1,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            1,
-            1,
-            1,
-            1,
-            0,
+            new RunSummary.Lookups(1, 1, Map.of()),
+            new RunSummary.Writes(1, 1, 0),
             Duration.ofSeconds(1),
             null,
-            Map.of(),
-            0,
-            RunSummary.ListOutcome.LISTED);
+            RunSummary.Ending.LISTED);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(summary, Instant.EPOCH).registry().scrape());
@@ -67,27 +54,13 @@ class PrometheusRuleTest {
   void aFailedRunCarriesNoLastSuccessTime() throws Exception {
     RunSummary failed =
         new RunSummary(
+            Map.of(Outcome.FAILED, 1),
             1,
-            1,
-            0,
-            0,
-            1,
-            0,
-            0,
-            0,
-            0,
-            0,
-            0,
-            1,
-            1,
-            1,
-            1,
-            0,
+            new RunSummary.Lookups(1, 1, Map.of()),
+            new RunSummary.Writes(1, 1, 0),
             Duration.ofSeconds(1),
             null,
-            Map.of(),
-            0,
-            RunSummary.ListOutcome.LISTED);
+            RunSummary.Ending.LISTED);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
         .write(out, RunMetrics.of(failed, Instant.EPOCH).registry().scrape());
@@ -100,7 +73,13 @@ class PrometheusRuleTest {
   void aRunThatCouldNotListPushesTheFailedExitCode() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
-        .write(out, RunMetrics.ofFailedRun(Instant.EPOCH).registry().scrape());
+        .write(
+            out,
+            RunMetrics.of(
+                    RunSummary.unlisted(RunSummary.Ending.LIST_FAILED, Duration.ZERO),
+                    Instant.EPOCH)
+                .registry()
+                .scrape());
     String exposed = out.toString(StandardCharsets.UTF_8);
     assertTrue(
         exposed.contains("fqdn_job_last_run_exit_code " + RunSummary.EXIT_FAILED + ".0\n")
