@@ -1,10 +1,20 @@
 package io.fqdnjob.cli;
 
 import io.fqdnjob.kube.ConfigurationException;
+import io.fqdnjob.log.JsonLogProvider;
+import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
 
-/** Sets up logging before the first logger is created (slf4j-simple reads its settings once). */
+/**
+ * Sets up logging before the first logger is made: SLF4J chooses its provider then, and
+ * slf4j-simple reads its settings once. Text logs are slf4j-simple's; {@code --log-format json}
+ * chooses {@link JsonLogProvider}. Both take their levels from the same system properties ({@code
+ * org.slf4j.simpleLogger.*}).
+ */
 final class Logging {
   private static final String SIMPLE = "org.slf4j.simpleLogger.";
+
+  private static volatile boolean json;
 
   private Logging() {}
 
@@ -15,25 +25,49 @@ final class Logging {
   }
 
   static void configure(boolean verbose, String format) throws ConfigurationException {
-    configure(verbose);
     switch (format) {
-      case "text" -> {}
+      case "text" -> configure(verbose);
       case "json" -> {
-        // slf4j-simple writes each event as one line "LEVEL logger - message", then the stack
-        // trace, then flushes; the stream turns that into one JSON line and adds time and thread
-        // itself (a thread name in the text could not be told from the message).
-        System.setProperty(SIMPLE + "showDateTime", "false");
-        System.setProperty(SIMPLE + "showThreadName", "false");
-        System.setProperty(SIMPLE + "showThreadId", "false");
-        System.setProperty(SIMPLE + "levelInBrackets", "false");
-        System.setProperty(SIMPLE + "warnLevelString", "WARN");
-        System.setProperty(SIMPLE + "showShortLogName", "false");
-        System.setProperty(SIMPLE + "showLogName", "true");
-        System.setErr(new JsonLogStream(System.err));
+        configure(verbose);
+        JsonLogProvider.select();
+        json = true;
+        // What would otherwise go to standard error as text: the JVM's report of an exception
+        // that ended a thread.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
+            LoggerFactory.getLogger(Logging.class)
+                .error("uncaught exception in thread {}", thread.getName(), e));
       }
       default ->
           throw new ConfigurationException(
               "--log-format must be text or json, got '" + format + "'");
     }
+  }
+
+  /** Returns whether log events are written as JSON lines. */
+  static boolean json() {
+    return json;
+  }
+
+  /**
+   * Reports a configuration error found while the command ran: with JSON logs as an ERROR event, so
+   * that standard error stays JSON lines, else as {@code fqdn-job: MESSAGE} on {@code err}.
+   */
+  static void configurationError(PrintWriter err, ConfigurationException e) {
+    if (json) {
+      LoggerFactory.getLogger(Main.class).error(e.getMessage());
+    } else {
+      err.println("fqdn-job: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Reports an error no handler knows (a defect) as an ERROR event with its stack trace and returns
+   * {@code true} with JSON logs; returns {@code false} without, leaving it to picocli.
+   */
+  static boolean uncaught(Exception e) {
+    if (json) {
+      LoggerFactory.getLogger(Main.class).error("uncaught error", e);
+    }
+    return json;
   }
 }

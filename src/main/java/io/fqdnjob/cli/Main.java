@@ -51,9 +51,12 @@ public final class Main implements Runnable {
             ? EXIT_CONFIG
             : ExitCodes.JVM_UNCAUGHT_ERROR);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ConfigurationException) {
-        commandLine.getErr().println("fqdn-job: " + e.getMessage());
+      if (e instanceof ConfigurationException configuration) {
+        Logging.configurationError(commandLine.getErr(), configuration);
         return EXIT_CONFIG;
+      }
+      if (Logging.uncaught(e)) {
+        return ExitCodes.JVM_UNCAUGHT_ERROR;
       }
       throw e;
     });

@@ -1,12 +1,15 @@
 package io.fqdnjob.kube;
 
 import com.google.common.net.InetAddresses;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import io.fqdnjob.model.ResourceId;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.DiscoveryV1Api;
+import io.kubernetes.client.openapi.models.DiscoveryV1EndpointPort;
+import io.kubernetes.client.openapi.models.V1Endpoint;
+import io.kubernetes.client.openapi.models.V1EndpointConditions;
+import io.kubernetes.client.openapi.models.V1EndpointSlice;
+import io.kubernetes.client.openapi.models.V1EndpointSliceList;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -58,21 +61,30 @@ public final class DnsServiceEndpoints {
    *     gone, scaled to zero): an outage, for the next run to try again
    */
   public Found servers(ResourceId service) throws ApiException, ConfigurationException {
-    JsonObject slices =
+    V1EndpointSliceList slices =
         retry.call(
             "list endpointslices of " + service,
             () ->
-                RawCalls.execute(
+                RawCalls.typed(
                     retry.deadline(),
                     api.listNamespacedEndpointSlice(service.namespace())
                         .labelSelector("kubernetes.io/service-name=" + service.name())
-                        .buildCall(null)));
+                        .buildCall(null),
+                    V1EndpointSliceList.class));
+    return found(service, slices == null ? null : slices.getItems());
+  }
+
+  /**
+   * Returns the endpoints of {@code service} that {@code slices} (its EndpointSlices, as listed)
+   * name, as {@link #servers} does.
+   */
+  static Found found(ResourceId service, List<V1EndpointSlice> slices)
+      throws ConfigurationException, DnsServiceUnavailableException {
     Set<InetSocketAddress> ready = new LinkedHashSet<>();
     Set<InetSocketAddress> notReady = new LinkedHashSet<>();
     boolean dnsSlice = false;
-    for (JsonElement element : FqdnPolicyStore.items(slices)) {
-      JsonObject slice = element.getAsJsonObject();
-      String family = FqdnPolicyStore.string(slice, "addressType");
+    for (V1EndpointSlice slice : orEmpty(slices)) {
+      String family = slice.getAddressType();
       if (!"IPv4".equals(family) && !"IPv6".equals(family)) {
         continue; // FQDN-type slices name hosts, which would need DNS to find DNS.
       }
@@ -81,16 +93,11 @@ public final class DnsServiceEndpoints {
         continue;
       }
       dnsSlice = true;
-      if (!slice.has("endpoints") || slice.get("endpoints").isJsonNull()) {
-        continue;
-      }
-      for (JsonElement endpointElement : slice.getAsJsonArray("endpoints")) {
-        JsonObject endpoint = endpointElement.getAsJsonObject();
+      for (V1Endpoint endpoint : orEmpty(slice.getEndpoints())) {
         Set<InetSocketAddress> target = isReady(endpoint) ? ready : notReady;
-        for (JsonElement address : endpoint.getAsJsonArray("addresses")) {
-          String text = address.getAsString();
-          if (InetAddresses.isInetAddress(text)) {
-            target.add(new InetSocketAddress(InetAddresses.forString(text), port));
+        for (String address : orEmpty(endpoint.getAddresses())) {
+          if (address != null && InetAddresses.isInetAddress(address)) {
+            target.add(new InetSocketAddress(InetAddresses.forString(address), port));
           }
         }
       }
@@ -120,37 +127,33 @@ public final class DnsServiceEndpoints {
   /**
    * Returns the slice's UDP port named {@code dns}, else its UDP port 53, else its only UDP port.
    */
-  private static Integer dnsPort(JsonObject slice) {
-    if (!slice.has("ports")) {
-      return null;
-    }
-    List<JsonObject> udp = new ArrayList<>();
-    for (JsonElement element : slice.getAsJsonArray("ports")) {
-      JsonObject port = element.getAsJsonObject();
-      String protocol = FqdnPolicyStore.string(port, "protocol");
-      if ("UDP".equals(protocol) && port.has("port")) {
+  private static Integer dnsPort(V1EndpointSlice slice) {
+    List<DiscoveryV1EndpointPort> udp = new ArrayList<>();
+    for (DiscoveryV1EndpointPort port : orEmpty(slice.getPorts())) {
+      if (port != null && "UDP".equals(port.getProtocol()) && port.getPort() != null) {
         udp.add(port);
       }
     }
-    for (JsonObject port : udp) {
-      if ("dns".equals(FqdnPolicyStore.string(port, "name"))) {
-        return port.get("port").getAsInt();
+    for (DiscoveryV1EndpointPort port : udp) {
+      if ("dns".equals(port.getName())) {
+        return port.getPort();
       }
     }
-    for (JsonObject port : udp) {
-      if (port.get("port").getAsInt() == 53) {
+    for (DiscoveryV1EndpointPort port : udp) {
+      if (port.getPort() == 53) {
         return 53;
       }
     }
-    return udp.size() == 1 ? udp.get(0).get("port").getAsInt() : null;
+    return udp.size() == 1 ? udp.get(0).getPort() : null;
   }
 
   /** An endpoint counts unless its {@code ready} condition is explicitly false. */
-  private static boolean isReady(JsonObject endpoint) {
-    JsonObject conditions = endpoint.getAsJsonObject("conditions");
-    if (conditions == null || !conditions.has("ready") || conditions.get("ready").isJsonNull()) {
-      return true;
-    }
-    return conditions.get("ready").getAsBoolean();
+  private static boolean isReady(V1Endpoint endpoint) {
+    V1EndpointConditions conditions = endpoint.getConditions();
+    return conditions == null || !Boolean.FALSE.equals(conditions.getReady());
+  }
+
+  private static <T> List<T> orEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 }

@@ -1,5 +1,6 @@
 package io.fqdnjob.kube;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -9,9 +10,11 @@ import com.google.gson.stream.JsonToken;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.JSON;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +31,8 @@ import okio.Okio;
  * Executes calls built by the generated API classes and returns the response as plain JSON.
  *
  * <p>The job compares and rewrites objects as JSON; going through the generated models would fill
- * in empty collections and defaults that the server never sent.
+ * in empty collections and defaults that the server never sent. Reads that only look at an answer
+ * take the generated model ({@link #typed}), under the same bound.
  */
 final class RawCalls {
   private static final MediaType APPLY_PATCH = MediaType.get(V1Patch.PATCH_FORMAT_APPLY_YAML);
@@ -54,6 +58,43 @@ final class RawCalls {
       throw new RequestFailedException(call.request(), e);
     }
   }
+
+  /**
+   * Executes {@code call}, bounded as {@link #execute}, and returns its answer read into the
+   * generated model {@code type}, for small reads where the model serves. A failure throws a {@link
+   * RequestFailedException} naming the request, as {@link #execute} does.
+   *
+   * <p>The answer is read by {@link #MODELS}, not by the client's own Gson: the client checks every
+   * object against the fields its model knows and throws on any other, so an API server one release
+   * newer than the client (a new field in a listed object) would fail every such read.
+   */
+  static <T> T typed(Deadline deadline, Call call, Class<T> type) throws ApiException {
+    bound(call, deadline);
+    try (Response response = call.execute()) {
+      if (!response.isSuccessful()) {
+        throw refused(call.request(), response);
+      }
+      ResponseBody body = response.body();
+      return body == null ? null : MODELS.fromJson(body.charStream(), type);
+    } catch (JsonParseException e) {
+      throw new RequestFailedException(
+          call.request(),
+          new IOException(
+              "the answer is not a " + type.getSimpleName() + ": " + e.getMessage(), e));
+    } catch (IOException e) {
+      throw new RequestFailedException(call.request(), e);
+    }
+  }
+
+  /**
+   * Reads the generated models field by field as their {@code SerializedName}s say, leaving out
+   * fields they do not know; with the client's reading of timestamps and without {@code
+   * managedFields}, as the client reads them.
+   */
+  private static final Gson MODELS =
+      JSON.createGson()
+          .registerTypeAdapter(OffsetDateTime.class, new JSON.OffsetDateTimeTypeAdapter())
+          .create();
 
   /**
    * One page of a list: its items as converted, and the token for the next page ({@code null} on

@@ -1,6 +1,7 @@
 package io.fqdnjob.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,9 @@ import io.fqdnjob.model.FqdnNetworkPolicyStatus;
 import io.fqdnjob.model.ResourceId;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.DiscoveryV1Api;
+import io.kubernetes.client.openapi.models.V1EndpointSlice;
+import io.kubernetes.client.openapi.models.V1EndpointSliceList;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,6 +164,117 @@ class RawCallsTest {
             .newCall(new Request.Builder().url("https://api.invalid:6443/api").build());
     RawCalls.bound(unbounded, Deadline.none());
     assertEquals(30_000_000_000L, unbounded.timeout().timeoutNanos());
+  }
+
+  private okhttp3.Call listEndpointSlices(ApiClient client) throws ApiException {
+    return new DiscoveryV1Api(client)
+        .listNamespacedEndpointSlice("kube-system")
+        .labelSelector("kubernetes.io/service-name=kube-dns")
+        .buildCall(null);
+  }
+
+  @Test
+  void aTypedReadIsBoundedByTheDeadlineAndReadIntoTheModel() throws Exception {
+    List<Long> timeouts = new ArrayList<>();
+    ApiClient client =
+        answering(
+            200,
+            "{\"kind\":\"EndpointSliceList\",\"items\":[{"
+                + "\"metadata\":{\"name\":\"kube-dns-x\","
+                + "\"creationTimestamp\":\"2026-12-08T00:00:00Z\",\"managedFields\":"
+                + "[{\"time\":\"2026-12-08T00:00:01Z\",\"fieldsV1\":{\"f:a\":{}}}]},"
+                + "\"addressType\":\"IPv4\",\"ports\":[{\"name\":\"dns\",\"protocol\":\"UDP\","
+                + "\"port\":53}],\"endpoints\":[{\"addresses\":[\"10.0.0.10\"],"
+                + "\"conditions\":{\"ready\":false},\"aFieldOfALaterRelease\":1}]}]}");
+    OkHttpClient.Builder recording = client.getHttpClient().newBuilder();
+    // Before the interceptor that answers: it sees the call's timeout as the request leaves.
+    recording
+        .interceptors()
+        .add(
+            0,
+            chain -> {
+              timeouts.add(chain.call().timeout().timeoutNanos());
+              return chain.proceed(chain.request());
+            });
+    client.setHttpClient(recording.build());
+    Deadline deadline =
+        Deadline.after(
+            java.time.Duration.ofSeconds(4),
+            java.time.Clock.fixed(java.time.Instant.now(), java.time.ZoneOffset.UTC));
+
+    V1EndpointSliceList list =
+        RawCalls.typed(deadline, listEndpointSlices(client), V1EndpointSliceList.class);
+
+    assertEquals(List.of(4_000_000_000L), timeouts);
+    Request request = sent.get(0).request();
+    assertEquals(
+        "/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices",
+        request.url().encodedPath());
+    assertEquals(
+        "kubernetes.io/service-name=kube-dns", request.url().queryParameter("labelSelector"));
+    V1EndpointSlice slice = list.getItems().get(0);
+    assertEquals("IPv4", slice.getAddressType());
+    assertEquals(
+        java.time.OffsetDateTime.parse("2026-12-08T00:00:00Z"),
+        slice.getMetadata().getCreationTimestamp());
+    assertEquals(53, slice.getPorts().get(0).getPort());
+    assertEquals(List.of("10.0.0.10"), slice.getEndpoints().get(0).getAddresses());
+    assertEquals(false, slice.getEndpoints().get(0).getConditions().getReady());
+  }
+
+  @Test
+  void aRefusedTypedReadNamesTheRequestAndKeepsTheServersAnswer() throws Exception {
+    ApiClient client =
+        answering(403, "{\"kind\":\"Status\",\"message\":\"endpointslices is forbidden\"}");
+    ApiException e =
+        assertThrows(
+            RequestFailedException.class,
+            () ->
+                RawCalls.typed(
+                    Deadline.none(), listEndpointSlices(client), V1EndpointSliceList.class));
+    assertEquals(403, e.getCode());
+    assertEquals(
+        "GET /apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices on API server"
+            + " api.invalid:6443: HTTP 403: endpointslices is forbidden",
+        ApiRetry.describe(e));
+    assertFalse(ApiRetry.isRetryable(e));
+  }
+
+  @Test
+  void aTypedReadThatFailsInTransitOrReadsNoListNamesTheRequestAndIsRetryable() throws Exception {
+    ApiClient timingOut = new ApiClient();
+    timingOut.setBasePath("https://api.invalid:6443");
+    timingOut.setHttpClient(
+        new OkHttpClient.Builder()
+            .addInterceptor(chain -> {
+              throw new java.net.SocketTimeoutException("timeout");
+            })
+            .build());
+    ApiException timeout =
+        assertThrows(
+            RequestFailedException.class,
+            () ->
+                RawCalls.typed(
+                    Deadline.none(), listEndpointSlices(timingOut), V1EndpointSliceList.class));
+    assertEquals(
+        "GET /apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices on API server"
+            + " api.invalid:6443: SocketTimeoutException: timeout",
+        ApiRetry.describe(timeout));
+    assertTrue(ApiRetry.isRetryable(timeout));
+
+    ApiClient garbled = answering(200, "{\"items\":\"not a list\"}");
+    ApiException notAList =
+        assertThrows(
+            RequestFailedException.class,
+            () ->
+                RawCalls.typed(
+                    Deadline.none(), listEndpointSlices(garbled), V1EndpointSliceList.class));
+    assertTrue(
+        ApiRetry.describe(notAList)
+            .startsWith(
+                "GET /apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices on API server"
+                    + " api.invalid:6443: IOException: the answer is not a V1EndpointSliceList: "),
+        ApiRetry.describe(notAList));
   }
 
   private RawCalls.Page<String> page(int code, String body) throws ApiException {
