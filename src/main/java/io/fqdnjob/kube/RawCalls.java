@@ -70,7 +70,8 @@ final class RawCalls {
    */
   static <T> T typed(Deadline deadline, Call call, Class<T> type) throws ApiException {
     bound(call, deadline);
-    try (Response response = call.execute()) {
+    try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
+        Response response = call.execute()) {
       if (!response.isSuccessful()) {
         throw refused(call.request(), response);
       }

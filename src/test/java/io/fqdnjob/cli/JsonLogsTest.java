@@ -147,7 +147,7 @@ class JsonLogsTest {
       assertTrue(line.matches("\\S+Z \\[(DEBUG|INFO|WARN|ERROR)] \\S+ - .*"), line);
     }
     assertTrue(
-        lines.get(lines.size() - 1).contains("] RunCommand - run finished: "), lines.toString());
+        lines.get(lines.size() - 1).contains("] Lifecycle - run finished: "), lines.toString());
     assertFalse(ended.stderr().contains("SLF4J"), ended.stderr());
   }
 
