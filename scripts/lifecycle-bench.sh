@@ -39,17 +39,21 @@
 #                     --force; SIGTERM 2 s after the first "Restored NetworkPolicy" line
 #   list-stalled      the list phase's scope with the proxy stalled from the start (Toxiproxy
 #                     timeout toxics, both directions), no --deadline, default --api-timeout;
-#                     SIGTERM 2 s after the start
+#                     SIGTERM 2 s after the job's first API request (its -v line "first API
+#                     request"; earlier, the JVM may still be starting and not handle SIGTERM yet)
 #   loop-unresolvable run --loop over one resource (resolveTimeoutSeconds 10, ttlSeconds 60)
 #                     whose name is asked of the silent DNS server, --lookup-deadline 1s, for
 #                     --loop-seconds; then SIGTERM
 #   loop-ttl5         run --loop over one resource with ttlSeconds 5 whose name BIND answers,
 #                     default --due-slack, for --loop-seconds; then SIGTERM
 # Per SIGTERM run: seconds from the signal to the exit (the kernel's exit notification), the exit
-# code, whether "run finished:" was logged, and what the job did after the signal: list pages it
-# logged (-v), statuses, NetworkPolicies and Events of the scenario's namespaces written after it
-# (resourceVersion above the store's revision read just before the signal), DNS queries (-v lines
-# and queries reaching the silent server). Per loop: "run finished:" lines and DNS queries per
+# code, whether "run finished:" was logged (and the exit= it states), and what the job did after
+# the signal: resource list pages that arrived after it (-v page lines), statuses,
+# NetworkPolicies and Events of the scenario's namespaces written after it (resourceVersion above
+# the store's revision read just before the signal), Events the API server refused as already
+# recorded and API retries (-v lines), DNS queries (-v lines and queries reaching the silent
+# server). "API requests after signal, at least" adds up pages, writes, refused Events and retries
+# (NetworkPolicy list pages and failed requests leave no trace, hence "at least"). Per loop: "run finished:" lines and DNS queries per
 # minute (the silent server's count; for loop-ttl5, the -v lines of A queries of its name).
 #
 # The bed must be running (scripts/testbed.sh status; $FQDN_TESTBED_DIR, by default
@@ -77,7 +81,7 @@ results_copy=
 command_line="scripts/lifecycle-bench.sh $*"
 
 usage() {
-  sed -n '8,59s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '8,63s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit "${1:-2}"
 }
 

@@ -42,6 +42,10 @@ RESTORED = re.compile(r"Restored NetworkPolicy")
 PAGE = re.compile(r"page \d+: \d+ resources \(\d+ due\) listed in \d+ ms, triaged and resolved in (\d+) ms, then (\d+) ms")
 RETRY = re.compile(r"failed with .* \(attempt \d+\), retrying in")
 DNS_QUERY = re.compile(r"DNS (\S+) (\S+) to \S+: ")
+# -v: the job's first request to the API server (kube.FirstRequestLog), sent once the run started.
+FIRST_REQUEST = re.compile(r"first API request: ")
+# -v: an Event the API server already held (a create refused as a duplicate), or one not written.
+EVENT_NOT_WRITTEN = re.compile(r"event \S+ on \S+ (was already recorded|not recorded)")
 
 SIGTERM_PHASES = ("list", "list-stalled", "resolve", "writes", "repairs")
 LOOP_PHASES = ("loop-unresolvable", "loop-ttl5")
@@ -459,22 +463,19 @@ class Bench:
         log(f"initial run: {summary.get('applied')} resources written in {time.monotonic() - t:.0f} s")
 
     def sigterm(self, phase, rep, job_args, namespaces, trigger, delay, cap):
-        """Starts the job, sends SIGTERM `delay` s after the first line matching `trigger` (None:
-        after the start), and measures the time to its exit."""
+        """Starts the job, sends SIGTERM `delay` s after its first line matching `trigger`, and
+        measures the time to its exit."""
         label = f"{phase}-{rep}"
         record = {"phase": phase, "repeat": rep}
         job = self.start(label, job_args)
         try:
-            if trigger is None:
-                at = job.started
-            else:
-                at = job.wait_for(trigger, self.args.phase_timeout)
-                if at is None:
-                    record["error"] = (
-                        f"the job never logged /{trigger.pattern}/"
-                        + (f" (exited with {job.exit_code()})" if job.proc.poll() is not None else "")
-                    )
-                    return record
+            at = job.wait_for(trigger, self.args.phase_timeout)
+            if at is None:
+                record["error"] = (
+                    f"the job never logged /{trigger.pattern}/"
+                    + (f" (exited with {job.exit_code()})" if job.proc.poll() is not None else "")
+                )
+                return record
             pause = at + delay - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
@@ -500,6 +501,7 @@ class Bench:
                 "pagesListed": job.pages_listed(signalled),
                 "retriesLogged": len(job.matching(RETRY, signalled)),
                 "restoredLogged": len(job.matching(RESTORED, signalled)),
+                "eventsNotWrittenLogged": len(job.matching(EVENT_NOT_WRITTEN, signalled)),
                 "dnsQueriesLogged": len(job.matching(DNS_QUERY, signalled)),
                 "silentDnsQueries": self.silent.count(signalled) if self.silent else 0,
             }
@@ -509,7 +511,13 @@ class Bench:
                 "silentDnsQueries": self.silent.count(job.started, signalled) if self.silent else 0,
             }
             # Lifted toxics first: the count reads the API server directly anyway.
-            record["afterSignal"]["written"] = self.api.written_after(namespaces, revision)
+            after = record["afterSignal"]
+            after["written"] = self.api.written_after(namespaces, revision)
+            # A lower bound: NetworkPolicy list pages and requests that failed leave no trace here.
+            after["apiRequestsAtLeast"] = (
+                after["pagesListed"] + after["retriesLogged"] + after["eventsNotWrittenLogged"]
+                + sum(after["written"].values())
+            )
             return record
         finally:
             job.close()
@@ -582,7 +590,7 @@ class Bench:
                     runs.append(self.sigterm(phase, rep, base + bind + list_scope, lists, LISTED_SO_FAR, 0, args.stall_cap))
                 elif phase == "list-stalled":
                     self.proxy.stall()
-                    runs.append(self.sigterm(phase, rep, base + bind + list_scope, lists, None, 2, args.stall_cap))
+                    runs.append(self.sigterm(phase, rep, base + bind + list_scope, lists, FIRST_REQUEST, 2, args.stall_cap))
                 elif phase == "resolve":
                     scope = ["-n", self.ns["resolve"]]
                     runs.append(self.sigterm(phase, rep, base + silent + scope, [self.ns["resolve"]], LISTED_SO_FAR, 2, args.stall_cap))
@@ -637,10 +645,10 @@ def table(results):
     out = []
     out.append("SIGTERM to exit, per phase (median (min-max) over the repeats):")
     out.append("")
-    out.append("| phase | seconds to exit | exit codes | summary printed | signal at (s after start) |"
-               " list pages after signal | writes after signal (status/policy/event) |"
-               " DNS queries after signal | errors |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("| phase | seconds to exit | exit codes | summary printed (its exit=) | signal at (s after start) |"
+               " API requests after signal, at least | list pages after signal |"
+               " writes after signal (status/policy/event) | DNS queries after signal | errors |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for phase in SIGTERM_PHASES:
         runs = results["scenarios"].get(phase)
         if not runs:
@@ -659,6 +667,10 @@ def table(results):
             shown = f"> {cap} (all {capped})" if not times else f"{shown}; {capped}x > {cap}"
         codes = ",".join(str(r["exitCode"]) for r in ok) or "-"
         summary = f"{sum(1 for r in ok if r['summaryPrinted'])}/{len(ok)}"
+        told = sorted({r["summary"].get("exit", "?") for r in ok if r.get("summary")})
+        if told:
+            summary += f" ({','.join(told)})"
+        requests = spread([r["afterSignal"].get("apiRequestsAtLeast") for r in ok])
         at = spread([r["signalAfterStartSeconds"] for r in ok])
         pages = spread([r["afterSignal"]["pagesListed"] for r in ok])
         writes = "; ".join(
@@ -667,7 +679,7 @@ def table(results):
         ) or "-"
         dns = spread([r["afterSignal"]["dnsQueriesLogged"] + r["afterSignal"]["silentDnsQueries"] for r in ok])
         errors = "; ".join(r["error"] for r in runs if "error" in r) or ""
-        out.append(f"| {phase} | {shown} | {codes} | {summary} | {at} | {pages} | {writes} | {dns} | {errors} |")
+        out.append(f"| {phase} | {shown} | {codes} | {summary} | {at} | {requests} | {pages} | {writes} | {dns} | {errors} |")
     loops = [p for p in LOOP_PHASES if results["scenarios"].get(p)]
     if loops:
         out.append("")
