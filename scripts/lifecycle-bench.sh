@@ -17,6 +17,10 @@
 #   --stall-cap S        longest wait for an exit after SIGTERM; a job still running then is
 #                        reported as "> S" and killed with SIGKILL (default 200)
 #   --loop-seconds S     how long each loop scenario runs before its SIGTERM (default 60)
+#   --lookup-deadline D  the job's --lookup-deadline in loop-unresolvable (default 1s; a job that
+#                        refuses it exits 2, which the scenario reports)
+#   --trigger-timeout S  longest wait for the log line a SIGTERM scenario waits for; a job that
+#                        never logs it is reported as an error and killed (default 120)
 #   --only LIST          scenarios to run, comma-separated (default all): list, list-stalled,
 #                        resolve, writes, repairs, loop-unresolvable, loop-ttl5
 #   --java-opts OPTIONS  JVM options for the job ($JAVA_OPTS of bin/fqdn-job; default
@@ -42,7 +46,7 @@
 #                     SIGTERM 2 s after the job's first API request (its -v line "first API
 #                     request"; earlier, the JVM may still be starting and not handle SIGTERM yet)
 #   loop-unresolvable run --loop over one resource (resolveTimeoutSeconds 10, ttlSeconds 60)
-#                     whose name is asked of the silent DNS server, --lookup-deadline 1s, for
+#                     whose name is asked of the silent DNS server, --lookup-deadline, for
 #                     --loop-seconds; then SIGTERM
 #   loop-ttl5         run --loop over one resource with ttlSeconds 5 whose name BIND answers,
 #                     default --due-slack, for --loop-seconds; then SIGTERM
@@ -75,20 +79,22 @@ list_latency=300
 write_latency=200
 stall_cap=200
 loop_seconds=60
+lookup_deadline=1s
+trigger_timeout=120
 only=list,resolve,writes,repairs,list-stalled,loop-unresolvable,loop-ttl5
 java_opts="-Xmx384m -XX:+UseSerialGC"
 results_copy=
 command_line="scripts/lifecycle-bench.sh $*"
 
 usage() {
-  sed -n '8,63s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '8,67s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit "${1:-2}"
 }
 
 while [ $# -gt 0 ]; do
   case $1 in
     -h | --help) usage 0 ;;
-    --dist | --repeat | --resources | --list-latency | --write-latency | --stall-cap | --loop-seconds | --only | --java-opts | --results)
+    --dist | --repeat | --resources | --list-latency | --write-latency | --stall-cap | --loop-seconds | --lookup-deadline | --trigger-timeout | --only | --java-opts | --results)
       [ $# -ge 2 ] || { echo "lifecycle-bench: $1 needs a value" >&2; usage; } ;;
     *) echo "lifecycle-bench: unknown option $1" >&2; usage ;;
   esac
@@ -100,13 +106,15 @@ while [ $# -gt 0 ]; do
     --write-latency) write_latency=$2 ;;
     --stall-cap) stall_cap=$2 ;;
     --loop-seconds) loop_seconds=$2 ;;
+    --lookup-deadline) lookup_deadline=$2 ;;
+    --trigger-timeout) trigger_timeout=$2 ;;
     --only) only=$2 ;;
     --java-opts) java_opts=$2 ;;
     --results) results_copy=$2 ;;
   esac
   shift 2
 done
-for number in repeat resources list_latency write_latency stall_cap loop_seconds; do
+for number in repeat resources list_latency write_latency stall_cap loop_seconds trigger_timeout; do
   [[ ${!number} =~ ^[0-9]+$ ]] && [ "${!number}" -gt 0 ] \
     || { echo "lifecycle-bench: --${number//_/-} must be a positive number" >&2; exit 2; }
 done
@@ -176,7 +184,7 @@ python3 "$root/scripts/lib/lifecycle_bench.py" measure --work "$work" --run "$ru
   --admin-cert "$FQDN_TESTBED_DIR/pki/admin.crt" --admin-key "$FQDN_TESTBED_DIR/pki/admin.key" \
   --dns "$FQDN_TESTBED_DNS" --zone "$FQDN_TESTBED_ZONE" --repeat "$repeat" --resources "$resources" \
   --list-latency-ms "$list_latency" --write-latency-ms "$write_latency" --stall-cap "$stall_cap" \
-  --loop-seconds "$loop_seconds" --only "$only" --java-opts "$java_opts" --command "$command_line"
+  --loop-seconds "$loop_seconds" --lookup-deadline "$lookup_deadline" --phase-timeout "$trigger_timeout" --only "$only" --java-opts "$java_opts" --command "$command_line"
 
 [ -z "$results_copy" ] || cp "$work/results.json" "$results_copy"
 log "done in $((SECONDS - started_at)) s: $work/results.md"

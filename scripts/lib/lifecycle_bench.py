@@ -533,7 +533,11 @@ class Bench:
             end = job.started + seconds
             queries_from = job.started
             if job.wait_exit(seconds):
-                record["error"] = f"the loop exited ({job.exit_code()}) after {job.exited_at - job.started:.1f} s"
+                job.reader.join(10)
+                last = job.lines[-1][1] if job.lines else "no output"
+                record["error"] = (
+                    f"the loop exited ({job.exit_code()}) after {job.exited_at - job.started:.1f} s: {last}"
+                )
                 return record
             rounds = len(job.matching(RUN_FINISHED, 0, end))
             record["rounds"] = rounds
@@ -604,7 +608,7 @@ class Bench:
                     scope = ["-n", lists[1]]
                     runs.append(self.sigterm(phase, rep, base + bind + scope, [lists[1]], RESTORED, 2, args.stall_cap))
                 elif phase == "loop-unresolvable":
-                    scope = ["--loop", "-n", self.ns["loop"], "--lookup-deadline", "1s"]
+                    scope = ["--loop", "-n", self.ns["loop"], "--lookup-deadline", args.lookup_deadline]
                     runs.append(self.loop(phase, rep, base + silent + scope, args.loop_seconds))
                 elif phase == "loop-ttl5":
                     scope = ["--loop", "-n", self.ns["ttl5"]]
@@ -727,6 +731,7 @@ def cmd_measure(args):
         "writeLatencyMs": args.write_latency_ms,
         "stallCapSeconds": args.stall_cap,
         "loopSeconds": args.loop_seconds,
+        "lookupDeadline": args.lookup_deadline,
         "command": args.command,
         "nproc": os.cpu_count(),
         "loadAverageAtStart": open("/proc/loadavg").read().split()[:3],
@@ -787,7 +792,8 @@ def main():
     m.add_argument("--write-latency-ms", type=int, default=200)
     m.add_argument("--stall-cap", type=int, default=200)
     m.add_argument("--loop-seconds", type=int, default=60)
-    m.add_argument("--phase-timeout", type=int, default=300)
+    m.add_argument("--phase-timeout", type=int, default=120)
+    m.add_argument("--lookup-deadline", default="1s")
     m.add_argument("--only", default=",".join(ALL_PHASES))
     m.add_argument("--java-opts", default="")
     m.add_argument("--command", default="")
