@@ -146,9 +146,15 @@ work=$root/target/lifecycle-bench/$run
 mkdir -p "$work"
 export KUBECACHEDIR=$work/kube-cache
 
+measure_pid=
 cleanup() {
   local rc=$?
   set +eu
+  if [ -n "$measure_pid" ] && kill -0 "$measure_pid" 2>/dev/null; then
+    # It kills the job processes it started, then exits.
+    kill -TERM "$measure_pid"
+    wait "$measure_pid"
+  fi
   log "cleaning up: namespaces, DNS names and proxy of run $run"
   python3 "$root/scripts/lib/lifecycle_bench.py" cleanup --work "$work" --run "$run" \
     --kubectl "$FQDN_TESTBED_KUBECTL" --kubeconfig "$KUBECONFIG" --toxiproxy "$FQDN_TESTBED_TOXIPROXY"
@@ -178,13 +184,19 @@ if [ ! -x "$dist/bin/fqdn-job" ]; then
 fi
 log "run $run: job $dist ($("$dist/bin/fqdn-job" --version 2>/dev/null | head -n1)); work folder $work"
 
+# In the background, so that a signal to this script is handled at once (see cleanup).
 python3 "$root/scripts/lib/lifecycle_bench.py" measure --work "$work" --run "$run" \
   --kubectl "$FQDN_TESTBED_KUBECTL" --kubeconfig "$KUBECONFIG" --toxiproxy "$FQDN_TESTBED_TOXIPROXY" \
   --dist "$dist" --api-server "$FQDN_TESTBED_API_SERVER" --ca "$FQDN_TESTBED_CA" \
   --admin-cert "$FQDN_TESTBED_DIR/pki/admin.crt" --admin-key "$FQDN_TESTBED_DIR/pki/admin.key" \
   --dns "$FQDN_TESTBED_DNS" --zone "$FQDN_TESTBED_ZONE" --repeat "$repeat" --resources "$resources" \
   --list-latency-ms "$list_latency" --write-latency-ms "$write_latency" --stall-cap "$stall_cap" \
-  --loop-seconds "$loop_seconds" --lookup-deadline "$lookup_deadline" --phase-timeout "$trigger_timeout" --only "$only" --java-opts "$java_opts" --command "$command_line"
+  --loop-seconds "$loop_seconds" --lookup-deadline "$lookup_deadline" --phase-timeout "$trigger_timeout" --only "$only" --java-opts "$java_opts" --command "$command_line" &
+measure_pid=$!
+measure_rc=0
+wait "$measure_pid" || measure_rc=$?
+measure_pid=
+[ "$measure_rc" = 0 ] || die "the measurements failed (exit $measure_rc); see the log above and $work"
 
 [ -z "$results_copy" ] || cp "$work/results.json" "$results_copy"
 log "done in $((SECONDS - started_at)) s: $work/results.md"

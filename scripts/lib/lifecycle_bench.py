@@ -709,7 +709,14 @@ def table(results):
 # ---------------------------------------------------------------------------------------------
 
 
+def stop_on_signal(number, _frame):
+    # The finally blocks then kill the job processes still running.
+    raise SystemExit(128 + number)
+
+
 def cmd_measure(args):
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     args.only = args.only.split(",")
     for p in args.only:
         if p not in ALL_PHASES:
