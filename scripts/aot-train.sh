@@ -162,7 +162,7 @@ current-context: training
 YAML
     set -- run --kubeconfig "$work/kubeconfig" --all-namespaces --dns-server "127.0.0.1:$port"
     expected_exit=10 # run failed: nothing could be listed
-    expected_text='run failed: '
+    expected_text='list=failed exit=10'
     ;;
 esac
 

@@ -39,7 +39,12 @@ LISTED_SO_FAR = re.compile(r"resources listed so far")
 RUN_FINISHED = re.compile(r"run finished: (.*)")
 RESTORED = re.compile(r"Restored NetworkPolicy")
 # Logged once a page's work is done: the page arrived (triaged + waiting) ms before the line.
-PAGE = re.compile(r"page \d+: \d+ resources \(\d+ due\) listed in \d+ ms, triaged and resolved in (\d+) ms, then (\d+) ms")
+# The -v line of each list page: "page N listed in M ms" (before: "page N: R resources (D due)
+# listed in M ms, triaged and resolved in A ms, then B ms waiting", logged A + B ms after it came).
+PAGE = re.compile(
+    r"page \d+(?:: \d+ resources \(\d+ due\))? listed in \d+ ms"
+    r"(?:, triaged and resolved in (\d+) ms, then (\d+) ms)?"
+)
 RETRY = re.compile(r"failed with .* \(attempt \d+\), retrying in")
 DNS_QUERY = re.compile(r"DNS (\S+) (\S+) to \S+: ")
 # -v: the job's first request to the API server (kube.FirstRequestLog), sent once the run started.
@@ -293,7 +298,7 @@ class Job:
         count = 0
         for t, line in self.matching(PAGE):
             m = PAGE.search(line)
-            arrived = t - (int(m.group(1)) + int(m.group(2))) / 1000
+            arrived = t - (int(m.group(1) or 0) + int(m.group(2) or 0)) / 1000
             if start <= arrived < end:
                 count += 1
         return count

@@ -86,36 +86,14 @@ public final class FqdnPolicyStore {
     }
     List<Pagination.Pages<ListedResource>> lists = new ArrayList<>();
     if (scope.listNamespaces().isEmpty()) {
-      lists.add(
-          new Pagination.Pages<>(
-              "list " + FqdnNetworkPolicy.PLURAL,
-              retry,
-              cont ->
-                  api.listClusterCustomObject(
-                          FqdnNetworkPolicy.GROUP,
-                          FqdnNetworkPolicy.VERSION,
-                          FqdnNetworkPolicy.PLURAL)
-                      .labelSelector(scope.labelSelector())
-                      .limit(pageSize)
-                      ._continue(cont)
-                      .buildCall(null),
-              convert));
+      lists.add(listing("list " + FqdnNetworkPolicy.PLURAL, null, scope, convert));
     } else {
       for (String namespace : scope.listNamespaces()) {
         lists.add(
-            new Pagination.Pages<>(
+            listing(
                 "list " + FqdnNetworkPolicy.PLURAL + " in " + namespace,
-                retry,
-                cont ->
-                    api.listNamespacedCustomObject(
-                            FqdnNetworkPolicy.GROUP,
-                            FqdnNetworkPolicy.VERSION,
-                            namespace,
-                            FqdnNetworkPolicy.PLURAL)
-                        .labelSelector(scope.labelSelector())
-                        .limit(pageSize)
-                        ._continue(cont)
-                        .buildCall(null),
+                namespace,
+                scope,
                 convert));
       }
     }
@@ -136,6 +114,29 @@ public final class FqdnPolicyStore {
         }
       }
     };
+  }
+
+  /** The pages of the resources in {@code namespace}, or in every namespace when it is null. */
+  private Pagination.Pages<ListedResource> listing(
+      String what, String namespace, Scope scope, Function<JsonObject, ListedResource> convert) {
+    return new Pagination.Pages<>(what, retry, cont -> page(namespace, scope, cont), convert);
+  }
+
+  private Call page(String namespace, Scope scope, String cont) throws ApiException {
+    if (namespace == null) {
+      return api.listClusterCustomObject(
+              FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, FqdnNetworkPolicy.PLURAL)
+          .labelSelector(scope.labelSelector())
+          .limit(pageSize)
+          ._continue(cont)
+          .buildCall(null);
+    }
+    return api.listNamespacedCustomObject(
+            FqdnNetworkPolicy.GROUP, FqdnNetworkPolicy.VERSION, namespace, FqdnNetworkPolicy.PLURAL)
+        .labelSelector(scope.labelSelector())
+        .limit(pageSize)
+        ._continue(cont)
+        .buildCall(null);
   }
 
   private static List<ListedResource> sorted(List<ListedResource> page) {

@@ -197,9 +197,11 @@ class NamespacedInstallIT {
         result
             .stderr()
             .contains(
-                "run failed: could not list the resources: GET"
+                "could not list the resources: GET"
                     + " /apis/networking.k8s.io/v1/networkpolicies on API server "),
         result.toString());
+    // The summary and the pushed metrics carry the code the process exits with.
+    assertTrue(result.stderr().contains("list=refused exit=2"), result.toString());
     assertTrue(
         result
             .stderr()

@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fqdnjob.kube.ConfigurationException;
 import io.fqdnjob.kube.Deadline;
 import io.fqdnjob.kube.StopSignal;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,29 +23,9 @@ import org.junit.jupiter.api.Test;
 class LifecycleTest {
   private static final Instant START = Instant.parse("2026-12-01T00:00:00Z");
 
-  /** A clock that moves only when told. */
-  private static final class MovingClock extends Clock {
-    private Instant now = START;
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
   /** What the lifecycle did, as seen from its round, sink, sleeper and heartbeat. */
   private static final class Bed {
-    final MovingClock clock = new MovingClock();
+    final InProcessRun.TestClock clock = new InProcessRun.TestClock(START);
     final StopSignal stop = StopSignal.create();
     final List<Instant> starts = new ArrayList<>();
     final List<Deadline> deadlines = new ArrayList<>();
@@ -67,7 +44,7 @@ class LifecycleTest {
             starts.add(clock.instant());
             deadlines.add(d);
             RunSummary summary = runs.apply(starts.size());
-            clock.now = clock.now.plus(runTime);
+            clock.advance(runTime);
             if (starts.size() >= stopAfter) {
               stop.request(StopSignal.Reason.SIGNAL, "SIGTERM");
             }
@@ -90,8 +67,8 @@ class LifecycleTest {
             if (stop.requested()) {
               return false;
             }
-            if (wake.isAfter(clock.now)) {
-              clock.now = wake;
+            if (wake.isAfter(clock.instant())) {
+              clock.set(wake);
             }
             return true;
           };
