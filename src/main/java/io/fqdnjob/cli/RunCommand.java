@@ -288,6 +288,15 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logging.configure(verbose, logFormat);
+    StopSignal stop = StopSignal.create();
+    // From here on a signal stops the run as --deadline would: a run stopped before its first
+    // request still ends with its summary (listed=0, list=cut-short).
+    try (Termination termination = Termination.install(stop)) {
+      return run(stop);
+    }
+  }
+
+  private int run(StopSignal stop) throws Exception {
     Logger log = LoggerFactory.getLogger(RunCommand.class);
     // Every flag is checked before the first request, so a typo never costs a half run.
     Scope scope = scope();
@@ -351,16 +360,14 @@ final class RunCommand implements Callable<Integer> {
     checkNamespaceScope(connection);
     ApiClient client = connection.client();
     Clock clock = Clock.systemUTC();
-    StopSignal stop = StopSignal.create();
     Lifecycle.Heartbeat heartbeat =
         heartbeatFile == null ? Lifecycle.Heartbeat.NONE : new HeartbeatFile(heartbeatFile);
-    try (Termination termination = Termination.install(stop);
-        DnsServers servers =
-            new DnsServers(
-                dnsService,
-                retry -> new DnsServiceEndpoints(client, retry).servers(dnsService),
-                dns::resolver,
-                stop)) {
+    try (DnsServers servers =
+        new DnsServers(
+            dnsService,
+            retry -> new DnsServiceEndpoints(client, retry).servers(dnsService),
+            dns::resolver,
+            stop)) {
       ClusterRound round =
           new ClusterRound(
               client,

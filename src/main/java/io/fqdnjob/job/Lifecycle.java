@@ -255,9 +255,9 @@ public final class Lifecycle {
     switch (summary.ending()) {
       case API_STALLED ->
           LOG.error(
-              "the API server did not answer within --api-timeout: nothing more was sent;"
-                  + " {} resources left as they were for the next run",
-              summary.cutShort());
+              "the API server did not answer within --api-timeout: nothing more was sent; {}"
+                  + " resources left as they were for the next run",
+              summary.listed() == 0 ? "all" : summary.cutShort() + " listed and all not listed");
       case LIST_CUT_SHORT, LISTED -> {
         if (summary.exitCode() == RunSummary.EXIT_CUT_SHORT) {
           LOG.warn(
