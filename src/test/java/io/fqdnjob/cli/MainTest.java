@@ -79,6 +79,24 @@ class MainTest {
   }
 
   @Test
+  void aLookupDeadlineTooShortForAnyLookupIsAUsageError() {
+    assertEquals(2, execute("run", "--lookup-deadline", "0s"));
+    assertTrue(err.toString().contains("--lookup-deadline must be at least 1s"), err.toString());
+  }
+
+  @Test
+  void loopOptionsAreRefusedWithoutTheLoopOrBelowItsInterval() {
+    assertEquals(2, execute("run", "--give-up-after", "5m"));
+    assertTrue(err.toString().contains("--give-up-after is for --loop"), err.toString());
+    assertEquals(2, execute("run", "--heartbeat-file", "/tmp/heartbeat"));
+    assertTrue(err.toString().contains("--heartbeat-file is for --loop"), err.toString());
+    assertEquals(2, execute("run", "--loop", "--max-interval", "2m", "--give-up-after", "1m"));
+    assertTrue(
+        err.toString().contains("--give-up-after must be at least --max-interval (120s)"),
+        err.toString());
+  }
+
+  @Test
   void sampleIntervalNeedsSeveralSamplesAndMustFitTheDeadline() {
     assertEquals(2, execute("run", "--dns-union", "--dns-sample-interval", "31s"));
     assertTrue(
