@@ -264,7 +264,9 @@ public final class Lifecycle {
               "run {}: {} resources left as they were for the next run",
               stop.requested()
                   ? "stopped by " + stop.why()
-                  : "cut short by --deadline " + settings.deadline().toSeconds() + "s",
+                  : settings.deadline() == null
+                      ? "cut short"
+                      : "cut short by --deadline " + settings.deadline().toSeconds() + "s",
               summary.ending() == RunSummary.Ending.LISTED
                   ? summary.cutShort()
                   : summary.listed() == 0

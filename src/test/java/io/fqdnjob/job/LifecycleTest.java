@@ -82,6 +82,11 @@ class LifecycleTest {
           beats::add);
     }
 
+    /** A lifecycle without --deadline, --max-interval 60s and --give-up-after 15m. */
+    Lifecycle lifecycle(Function<Integer, RunSummary> runs) {
+      return lifecycle(null, Duration.ofSeconds(60), Duration.ofMinutes(15), runs);
+    }
+
     /** Seconds from each round's start to the next one's. */
     List<Long> gaps() {
       List<Long> gaps = new ArrayList<>();
@@ -123,17 +128,13 @@ class LifecycleTest {
     Bed bed = new Bed();
     List<Boolean> passed = new ArrayList<>();
     Lifecycle lifecycle =
-        bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n -> {
-              Deadline deadline = bed.deadlines.get(0);
-              passed.add(deadline.passed());
-              bed.stop.request(StopSignal.Reason.SIGNAL, "SIGTERM");
-              passed.add(deadline.passed());
-              return summary(Map.of(Outcome.CUT_SHORT, 1), null);
-            });
+        bed.lifecycle(n -> {
+          Deadline deadline = bed.deadlines.get(0);
+          passed.add(deadline.passed());
+          bed.stop.request(StopSignal.Reason.SIGNAL, "SIGTERM");
+          passed.add(deadline.passed());
+          return summary(Map.of(Outcome.CUT_SHORT, 1), null);
+        });
     assertEquals(RunSummary.EXIT_CUT_SHORT, lifecycle.once());
     assertEquals(List.of(false, true), passed);
     assertEquals("the run was stopped (SIGTERM)", bed.deadlines.get(0).why());
@@ -143,11 +144,7 @@ class LifecycleTest {
   void theLoopWakesWhenTheNextResourceIsDueNotEarlier() throws Exception {
     Bed bed = new Bed();
     bed.stopAfter = 4;
-    bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n -> summary(Map.of(Outcome.APPLIED, 1), bed.clock.instant().plusSeconds(5)))
+    bed.lifecycle(n -> summary(Map.of(Outcome.APPLIED, 1), bed.clock.instant().plusSeconds(5)))
         .loop();
     // A ttlSeconds: 5 resource, due 5 s after its lookup: woken then, whatever --due-slack is.
     assertEquals(List.of(5L, 5L, 5L), bed.gaps());
@@ -157,14 +154,10 @@ class LifecycleTest {
   void unfinishedLookupsBackOffInsteadOfListingAgainEverySecond() throws Exception {
     Bed bed = new Bed();
     bed.stopAfter = 7;
-    bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n ->
-                n < 6
-                    ? summary(Map.of(Outcome.ABANDONED, 1), null)
-                    : summary(Map.of(Outcome.APPLIED, 1), bed.clock.instant().plusSeconds(30)))
+    bed.lifecycle(n ->
+            n < 6
+                ? summary(Map.of(Outcome.ABANDONED, 1), null)
+                : summary(Map.of(Outcome.APPLIED, 1), bed.clock.instant().plusSeconds(30)))
         .loop();
     assertEquals(List.of(5L, 10L, 20L, 40L, 60L, 30L), bed.gaps());
   }
@@ -173,14 +166,10 @@ class LifecycleTest {
   void aDueResourceStillWakesTheLoopBeforeTheBackoffEnds() throws Exception {
     Bed bed = new Bed();
     bed.stopAfter = 3;
-    bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n ->
-                summary(
-                    Map.of(Outcome.ABANDONED, 1, Outcome.APPLIED, 1),
-                    bed.clock.instant().plusSeconds(3)))
+    bed.lifecycle(n ->
+            summary(
+                Map.of(Outcome.ABANDONED, 1, Outcome.APPLIED, 1),
+                bed.clock.instant().plusSeconds(3)))
         .loop();
     assertEquals(List.of(3L, 3L), bed.gaps());
   }
@@ -190,12 +179,7 @@ class LifecycleTest {
     Bed bed = new Bed();
     bed.stopAfter = 3;
     bed.runTime = Duration.ZERO;
-    bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n -> summary(Map.of(Outcome.APPLIED, 1), START))
-        .loop();
+    bed.lifecycle(n -> summary(Map.of(Outcome.APPLIED, 1), START)).loop();
     assertEquals(List.of(1L, 1L), bed.gaps());
   }
 
@@ -219,9 +203,6 @@ class LifecycleTest {
     bed.stopAfter = 5;
     bed.runTime = Duration.ZERO;
     bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
             n -> {
               if (n <= 3) {
                 throw new IllegalStateException("a defect in round " + n);
@@ -263,14 +244,10 @@ class LifecycleTest {
     Bed bed = new Bed();
     List<Integer> rounds = new ArrayList<>();
     Lifecycle lifecycle =
-        bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n -> {
-              rounds.add(n);
-              return summary(Map.of(Outcome.IN_PLACE, 1), bed.clock.instant().plusSeconds(30));
-            });
+        bed.lifecycle(n -> {
+          rounds.add(n);
+          return summary(Map.of(Outcome.IN_PLACE, 1), bed.clock.instant().plusSeconds(30));
+        });
     // The signal comes while the loop sleeps: the sleeper reports it and no round follows.
     bed.stopAfter = 1;
     assertEquals(0, lifecycle.loop());
@@ -301,11 +278,7 @@ class LifecycleTest {
     Bed bed = new Bed();
     bed.stopAfter = 2;
     bed.runTime = Duration.ZERO;
-    bed.lifecycle(
-            null,
-            Duration.ofSeconds(60),
-            Duration.ofMinutes(15),
-            n -> summary(Map.of(Outcome.IN_PLACE, 1), bed.clock.instant().plusSeconds(60)))
+    bed.lifecycle(n -> summary(Map.of(Outcome.IN_PLACE, 1), bed.clock.instant().plusSeconds(60)))
         .loop();
     for (int i = 1; i < bed.beats.size(); i++) {
       Duration gap = Duration.between(bed.beats.get(i - 1), bed.beats.get(i));
