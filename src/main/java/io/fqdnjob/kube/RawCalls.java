@@ -45,15 +45,35 @@ final class RawCalls {
    * and the API server.
    */
   static JsonObject execute(Deadline deadline, Call call) throws ApiException {
+    return read(
+        deadline,
+        call,
+        body -> {
+          String text = body == null ? "" : body.string();
+          return text.isEmpty() ? new JsonObject() : JsonParser.parseString(text).getAsJsonObject();
+        });
+  }
+
+  /** Reads the body of a successful answer. */
+  @FunctionalInterface
+  private interface BodyReader<T> {
+    T read(ResponseBody body) throws IOException;
+  }
+
+  /**
+   * Executes the read {@code call}, bounded as {@link #execute} and cancelled by a stop, and
+   * returns what {@code reader} makes of a successful answer's body ({@code null} when there is
+   * none). A refusal or an I/O failure throws a {@link RequestFailedException} naming the request.
+   */
+  private static <T> T read(Deadline deadline, Call call, BodyReader<T> reader)
+      throws ApiException {
     bound(call, deadline);
     try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
         Response response = call.execute()) {
       if (!response.isSuccessful()) {
         throw refused(call.request(), response);
       }
-      ResponseBody body = response.body();
-      String text = body == null ? "" : body.string();
-      return text.isEmpty() ? new JsonObject() : JsonParser.parseString(text).getAsJsonObject();
+      return reader.read(response.body());
     } catch (IOException e) {
       throw new RequestFailedException(call.request(), e);
     }
@@ -69,22 +89,17 @@ final class RawCalls {
    * newer than the client (a new field in a listed object) would fail every such read.
    */
   static <T> T typed(Deadline deadline, Call call, Class<T> type) throws ApiException {
-    bound(call, deadline);
-    try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
-        Response response = call.execute()) {
-      if (!response.isSuccessful()) {
-        throw refused(call.request(), response);
-      }
-      ResponseBody body = response.body();
-      return body == null ? null : MODELS.fromJson(body.charStream(), type);
-    } catch (JsonParseException e) {
-      throw new RequestFailedException(
-          call.request(),
-          new IOException(
-              "the answer is not a " + type.getSimpleName() + ": " + e.getMessage(), e));
-    } catch (IOException e) {
-      throw new RequestFailedException(call.request(), e);
-    }
+    return read(
+        deadline,
+        call,
+        body -> {
+          try {
+            return body == null ? null : MODELS.fromJson(body.charStream(), type);
+          } catch (JsonParseException e) {
+            throw new IOException(
+                "the answer is not a " + type.getSimpleName() + ": " + e.getMessage(), e);
+          }
+        });
   }
 
   /**
@@ -112,25 +127,19 @@ final class RawCalls {
    */
   static <T> Page<T> page(Deadline deadline, Call call, Function<JsonObject, T> convert)
       throws ApiException {
-    bound(call, deadline);
-    try (StopSignal.Registration cancel = cancelOnStop(call, deadline);
-        Response response = call.execute()) {
-      if (!response.isSuccessful()) {
-        throw refused(call.request(), response);
-      }
-      ResponseBody body = response.body();
-      if (body == null) {
-        return new Page<>(List.of(), null);
-      }
-      try (JsonReader reader = new JsonReader(body.charStream())) {
-        return readPage(reader, convert);
-      } catch (JsonParseException e) {
-        throw new RequestFailedException(
-            call.request(), new IOException("the answer is not a list: " + e.getMessage(), e));
-      }
-    } catch (IOException e) {
-      throw new RequestFailedException(call.request(), e);
-    }
+    return read(
+        deadline,
+        call,
+        body -> {
+          if (body == null) {
+            return new Page<>(List.of(), null);
+          }
+          try (JsonReader reader = new JsonReader(body.charStream())) {
+            return readPage(reader, convert);
+          } catch (JsonParseException e) {
+            throw new IOException("the answer is not a list: " + e.getMessage(), e);
+          }
+        });
   }
 
   /** Reads a list's items and its continue token, whatever the order of its members. */

@@ -49,19 +49,7 @@ class LifecycleIT {
     Path log = dir.resolve("job.log");
     try (Toxiproxy.Proxy proxy = bed.toxiproxy().inFrontOfApiServer(bed, "life-stop-list")) {
       proxy.stall();
-      Process process =
-          job.start(
-              log,
-              "run",
-              "--kubeconfig",
-              proxy.kubeconfig().toString(),
-              "--dns-server",
-              bed.dnsServer(),
-              "--namespace",
-              ns,
-              "-v",
-              "--api-timeout",
-              "120s");
+      Process process = startThrough(proxy, ns, log, "--api-timeout", "120s");
       try {
         JobProcess.awaitOutput(log, "first API request: GET");
         Instant signalled = Instant.now();
@@ -265,20 +253,25 @@ class LifecycleIT {
 
   /** Starts a run over {@code ns} through {@code proxy}, one write at a time, with debug logs. */
   private static Process startWriting(Toxiproxy.Proxy proxy, String ns, Path log) throws Exception {
-    return job.start(
-        log,
-        "run",
-        "--kubeconfig",
-        proxy.kubeconfig().toString(),
-        "--dns-server",
-        bed.dnsServer(),
-        "--namespace",
-        ns,
-        "--api-concurrency",
-        "1",
-        "--api-timeout",
-        "60s",
-        "-v");
+    return startThrough(proxy, ns, log, "--api-concurrency", "1", "--api-timeout", "60s");
+  }
+
+  /** Starts a run over {@code ns} through {@code proxy} with debug logs and {@code more}. */
+  private static Process startThrough(Toxiproxy.Proxy proxy, String ns, Path log, String... more)
+      throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--kubeconfig",
+                proxy.kubeconfig().toString(),
+                "--dns-server",
+                bed.dnsServer(),
+                "--namespace",
+                ns,
+                "-v"));
+    args.addAll(List.of(more));
+    return job.start(log, args.toArray(String[]::new));
   }
 
   /** Waits until the run has written its first NetworkPolicy (read past the proxy). */
